@@ -1,0 +1,39 @@
+"""skybkg_adapters: LSST calexp, background and coadd products from files, Butlers and the RSP.
+
+The public API is the uniform container (:class:`SkyImage`, :class:`BackgroundModel`,
+:class:`Provenance`), the afw FITS readers and writers, background rendering exactly as
+``lsst.afw`` does, and :func:`open_source` for every kind of data source.
+"""
+
+from .container import BackgroundLayer, BackgroundMap, BackgroundModel, BBox, Provenance, SkyImage
+from .errors import (
+    AmbiguousProduct,
+    AuthError,
+    FormatError,
+    MissingDependency,
+    ProductNotFound,
+    RenderError,
+    ServiceError,
+    SkybkgError,
+)
+from .styles import ApproxStyle, InterpStyle, UndersampleStyle
+
+__all__ = [
+    "BBox",
+    "Provenance",
+    "SkyImage",
+    "BackgroundLayer",
+    "BackgroundModel",
+    "BackgroundMap",
+    "InterpStyle",
+    "UndersampleStyle",
+    "ApproxStyle",
+    "SkybkgError",
+    "FormatError",
+    "RenderError",
+    "ProductNotFound",
+    "AmbiguousProduct",
+    "AuthError",
+    "ServiceError",
+    "MissingDependency",
+]

@@ -1,0 +1,74 @@
+"""Exception types raised by the adapter layer.
+
+Every error a user can trigger with bad input or an unreachable service is one of
+these, with a message that names what is wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SkybkgError",
+    "FormatError",
+    "RenderError",
+    "ProductNotFound",
+    "AmbiguousProduct",
+    "AuthError",
+    "ServiceError",
+    "MissingDependency",
+]
+
+
+class SkybkgError(Exception):
+    """Base class of every error glue-skybkg raises on purpose."""
+
+
+class FormatError(SkybkgError, ValueError):
+    """A file is not the LSST/afw FITS layout it claims to be.
+
+    Parameters
+    ----------
+    path
+        The file at fault.
+    problem
+        What is wrong, in words a user can act on.
+    hdu
+        The 0-based HDU index at fault, if one is.
+    key
+        The header keyword at fault, if one is.
+    """
+
+    def __init__(self, path, problem: str, *, hdu: int | None = None, key: str | None = None):
+        self.path = str(path)
+        self.problem = problem
+        self.hdu = hdu
+        self.key = key
+        where = self.path
+        if hdu is not None:
+            where += f", HDU {hdu}"
+        if key is not None:
+            where += f", key {key}"
+        super().__init__(f"{where}: {problem}")
+
+
+class RenderError(SkybkgError, ValueError):
+    """A background cannot be rendered as requested (afw would raise too)."""
+
+
+class ProductNotFound(SkybkgError, LookupError):
+    """No product matches the dataset type and data id asked for."""
+
+
+class AmbiguousProduct(SkybkgError, LookupError):
+    """More than one product matches; the message lists how to narrow the data id."""
+
+
+class AuthError(SkybkgError, PermissionError):
+    """A service refused our credentials (or we had none)."""
+
+
+class ServiceError(SkybkgError, ConnectionError):
+    """A remote service failed after retries; the message has the status and URL (no secrets)."""
+
+
+class MissingDependency(SkybkgError, ImportError):
+    """An optional extra is needed for this feature; the message says which to install."""
