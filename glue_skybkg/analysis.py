@@ -1,0 +1,577 @@
+"""The notebook's numbers for a background or an image: statistics, histogram, arithmetic, zscale.
+
+Pure functions over numpy arrays (numpy + numba only: no glue, no Qt), so notebooks, dask
+workers and the glue plugin share one implementation.
+
+The reference is the seed notebook, which copies the image to float64, flattens it and calls
+``np.min``/``np.max``/``np.mean``/``np.median``/``np.std``.  :func:`background_stats` returns the
+same numbers without that copy:
+
+* min, max and the median are exact (the median is found by a bucket count over the values and
+  an exact selection inside the bucket holding the middle, so it needs no sorted copy);
+* mean and std reproduce numpy's pairwise summation of the float64 values (same blocks, same
+  order), so they are bit-identical to numpy's for the same finite pixels.  The tests assert
+  equality; the documented tolerance, should a numpy release change its summation, is a relative
+  ``4 * log2(n) * 2**-53``.
+
+Masks follow glue's subset convention: ``True`` means the pixel is used.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numba
+import numpy as np
+
+__all__ = [
+    "background_stats",
+    "histogram",
+    "restore",
+    "difference",
+    "zscale_limits",
+    "format_stats",
+]
+
+_BUCKETS = 1 << 16  # the median's first-level bucket count: 256 KiB of int32 counters
+_PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: leaves of its pairwise summation
+_ZSCALE_SAMPLES = 1000  # astropy ZScaleInterval's default n_samples
+
+
+# ---------------------------------------------------------------------------------------------
+# numba kernels
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairwise_sum(a, start, n):
+    """numpy's pairwise float64 sum of ``a[start:start+n]`` (same leaves and order as numpy)."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += np.float64(a[start + i])
+        return res
+    if n <= _PAIRWISE_BLOCK:
+        r0 = np.float64(a[start])
+        r1 = np.float64(a[start + 1])
+        r2 = np.float64(a[start + 2])
+        r3 = np.float64(a[start + 3])
+        r4 = np.float64(a[start + 4])
+        r5 = np.float64(a[start + 5])
+        r6 = np.float64(a[start + 6])
+        r7 = np.float64(a[start + 7])
+        stop = n - n % 8
+        for i in range(start + 8, start + stop, 8):
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for i in range(start + stop, start + n):
+            res += a[i]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(a, start, half) + _pairwise_sum(a, start + half, n - half)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairwise_sqdev(a, start, n, mu):
+    """numpy's pairwise float64 sum of ``(a - mu)**2`` over ``a[start:start+n]``."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            d = np.float64(a[start + i]) - mu
+            res += d * d
+        return res
+    if n <= _PAIRWISE_BLOCK:
+        d0 = np.float64(a[start]) - mu
+        d1 = np.float64(a[start + 1]) - mu
+        d2 = np.float64(a[start + 2]) - mu
+        d3 = np.float64(a[start + 3]) - mu
+        d4 = np.float64(a[start + 4]) - mu
+        d5 = np.float64(a[start + 5]) - mu
+        d6 = np.float64(a[start + 6]) - mu
+        d7 = np.float64(a[start + 7]) - mu
+        r0 = d0 * d0
+        r1 = d1 * d1
+        r2 = d2 * d2
+        r3 = d3 * d3
+        r4 = d4 * d4
+        r5 = d5 * d5
+        r6 = d6 * d6
+        r7 = d7 * d7
+        stop = n - n % 8
+        for i in range(start + 8, start + stop, 8):
+            d0 = np.float64(a[i]) - mu
+            d1 = np.float64(a[i + 1]) - mu
+            d2 = np.float64(a[i + 2]) - mu
+            d3 = np.float64(a[i + 3]) - mu
+            d4 = np.float64(a[i + 4]) - mu
+            d5 = np.float64(a[i + 5]) - mu
+            d6 = np.float64(a[i + 6]) - mu
+            d7 = np.float64(a[i + 7]) - mu
+            r0 += d0 * d0
+            r1 += d1 * d1
+            r2 += d2 * d2
+            r3 += d3 * d3
+            r4 += d4 * d4
+            r5 += d5 * d5
+            r6 += d6 * d6
+            r7 += d7 * d7
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for i in range(start + stop, start + n):
+            d = np.float64(a[i]) - mu
+            res += d * d
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sqdev(a, start, half, mu) + _pairwise_sqdev(a, start + half, n - half, mu)
+
+
+@numba.njit(cache=True, nogil=True)
+def _count_select(a, mask, use_mask):
+    """Considered pixels, NaNs among them, finite ones, and their finite min and max."""
+    n_used = 0
+    n_nan = 0
+    n_finite = 0
+    lo = np.inf
+    hi = -np.inf
+    for i in range(a.size):
+        if use_mask and not mask[i]:
+            continue
+        n_used += 1
+        v = np.float64(a[i])
+        if v - v == 0.0:
+            n_finite += 1
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+        elif v != v:
+            n_nan += 1
+    return n_used, n_nan, n_finite, lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
+def _compact(a, mask, use_mask, out):
+    """Copy the finite considered values of ``a`` into ``out`` in order; return how many."""
+    k = 0
+    for i in range(a.size):
+        if use_mask and not mask[i]:
+            continue
+        v = a[i]
+        if v - v == 0.0:
+            out[k] = v
+            k += 1
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def _bucket(v, lo, scale, top):
+    """The median bucket of value ``v``: a non-decreasing function of ``v``."""
+    return min(int((np.float64(v) - lo) * scale), top)
+
+
+@numba.njit(cache=True, nogil=True)
+def _bucket_counts(a, lo, scale, counts):
+    """Count the values of ``a`` per bucket; four interleaved counters break store chains."""
+    top = counts.shape[1] - 1
+    n = a.size
+    stop = n - n % 4
+    for i in range(0, stop, 4):
+        counts[0, _bucket(a[i], lo, scale, top)] += 1
+        counts[1, _bucket(a[i + 1], lo, scale, top)] += 1
+        counts[2, _bucket(a[i + 2], lo, scale, top)] += 1
+        counts[3, _bucket(a[i + 3], lo, scale, top)] += 1
+    for i in range(stop, n):
+        counts[0, _bucket(a[i], lo, scale, top)] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _collect_between(a, vmin, vmax, out):
+    """Copy the values ``vmin <= v <= vmax`` of ``a`` into ``out``; return how many."""
+    k = 0
+    for i in range(a.size):
+        v = a[i]
+        if (v >= vmin) & (v <= vmax):
+            out[k] = v
+            k += 1
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def _strided_sample(a, mask, use_mask, stride, n_samples, out):
+    """Every ``stride``-th finite considered value, up to ``n_samples`` of them; return how many."""
+    seen = 0
+    k = 0
+    for i in range(a.size):
+        if use_mask and not mask[i]:
+            continue
+        v = a[i]
+        if v - v == 0.0:
+            if seen % stride == 0:
+                out[k] = v
+                k += 1
+                if k == n_samples:
+                    break
+            seen += 1
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def _round32(v):
+    return np.float64(np.float32(v))
+
+
+@numba.njit(cache=True, nogil=True)
+def _histogram_counts(
+    a, mask, use_mask, lo_keep, hi_keep, bin32, first, sub32, denom, div32, nbins_f, mul32,
+    edges, counts,
+):
+    """Bin ``a`` exactly as ``np.histogram``'s uniform-bin path does (see :func:`histogram`)."""
+    nbins = counts.size
+    for i in range(a.size):
+        if use_mask and not mask[i]:
+            continue
+        x = np.float64(a[i])
+        if not ((x >= lo_keep) & (x <= hi_keep)):
+            continue
+        if bin32:
+            x = _round32(x)
+        f = x - first
+        if sub32:
+            f = _round32(f)
+        f = f / denom
+        if div32:
+            f = _round32(f)
+        f = f * nbins_f
+        if mul32:
+            f = _round32(f)
+        idx = int(f)
+        if idx >= nbins:
+            idx = nbins - 1
+        if idx < 0:
+            idx = 0
+        if x < edges[idx] and idx > 0:
+            idx -= 1
+        if x >= edges[idx + 1] and idx != nbins - 1:
+            idx += 1
+        counts[idx] += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _flat_and_mask(array: Any, mask: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A 1-D view (a copy only if ``array`` is not contiguous) and a matching 1-D bool mask."""
+    arr = np.asarray(array)
+    if arr.dtype.kind not in "f":
+        # The notebook works in float64; integers and booleans go the same way.
+        arr = arr.astype(np.float64)
+    flat = arr.reshape(-1)
+    if mask is None:
+        return flat, np.zeros(1, dtype=np.bool_), False
+    m = np.asarray(mask)
+    if m.shape != arr.shape:
+        raise ValueError(
+            f"mask shape {m.shape} does not match array shape {arr.shape}; "
+            "pass a boolean mask of the same shape (True = pixel used)"
+        )
+    return flat, m.astype(np.bool_, copy=False).reshape(-1), True
+
+
+def _median_of(values: np.ndarray, lo: float, hi: float) -> float:
+    """Exact median (numpy's, even counts averaged) of finite, contiguous ``values``."""
+    n = values.size
+    if lo == hi:
+        return lo
+    scale = _BUCKETS / (hi - lo)
+    counts = np.zeros((4, _BUCKETS), dtype=np.int32)
+    _bucket_counts(values, lo, scale, counts)
+    cum = np.cumsum(counts.sum(axis=0, dtype=np.int64))
+    k_hi = n // 2
+    k_lo = k_hi if n % 2 else k_hi - 1
+    b_lo = int(np.searchsorted(cum, k_lo, side="right"))
+    b_hi = int(np.searchsorted(cum, k_hi, side="right"))
+    below = int(cum[b_lo - 1]) if b_lo else 0
+    vmin, vmax = _bucket_value_range(values.dtype, lo, hi, scale, b_lo, b_hi)
+    inside = np.empty(int(cum[b_hi]) - below, dtype=values.dtype)
+    found = _collect_between(values, vmin, vmax, inside)
+    if found != inside.size:  # the threshold search and the buckets must agree exactly
+        raise AssertionError("median bucket bounds disagree with the bucket counts")
+    kth = sorted({k_lo - below, k_hi - below})
+    part = np.partition(inside, kth)
+    lo_v = float(part[k_lo - below])
+    hi_v = float(part[k_hi - below])
+    # numpy's median of an even count is the float64 mean of the two middle values.
+    return lo_v if n % 2 else (0.0 + lo_v + hi_v) / 2.0
+
+
+def _bucket_value_range(dtype: np.dtype, lo: float, hi: float, scale: float, b_lo: int, b_hi: int):
+    """The least and greatest ``dtype`` values in ``[lo, hi]`` with buckets in ``[b_lo, b_hi]``.
+
+    A binary search over the values' bit patterns (ordered like the values), so the bounds are
+    exact and the selection by value picks exactly the counted pixels.
+    """
+    top = _BUCKETS - 1
+    sign = 1 << (8 * dtype.itemsize - 1)
+    utype = np.uint32 if dtype.itemsize == 4 else np.uint64
+
+    def key(v: float) -> int:
+        bits = int(np.array(v, dtype=dtype).view(utype))
+        return -(bits & (sign - 1)) if bits & sign else bits
+
+    def value(k: int):
+        bits = k if k >= 0 else (-k) | sign
+        return np.array(bits, dtype=utype).view(dtype)[()]
+
+    k_min, k_max = key(lo), key(hi)
+
+    def first_key_at_least(bucket: int) -> int:
+        a, b = k_min, k_max + 1
+        while a < b:
+            mid = (a + b) // 2
+            if _bucket(value(mid), lo, scale, top) >= bucket:
+                b = mid
+            else:
+                a = mid + 1
+        return a
+
+    return value(first_key_at_least(b_lo)), value(first_key_at_least(b_hi + 1) - 1)
+
+
+def _nan_stats(n_used: int, n_nan: int) -> dict:
+    nan = float("nan")
+    return {
+        "n_pixels": n_used, "n_nan": n_nan,
+        "min": nan, "max": nan, "mean": nan, "median": nan, "std": nan,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------------------------
+
+
+def background_stats(array: Any, mask: Any = None) -> dict:
+    """The notebook's statistics of an image: counts, min, max, mean, median, std.
+
+    Parameters
+    ----------
+    array
+        The image (any shape; float32 or float64 read in place, other types as float64).
+    mask
+        Optional boolean array of the same shape, ``True`` where a pixel is used (glue's subset
+        convention).
+
+    Returns
+    -------
+    dict
+        ``n_pixels`` (pixels considered: all, or the mask's ``True`` count), ``n_nan`` (NaNs
+        among them), and ``min``, ``max``, ``mean``, ``median``, ``std`` (Python floats) over the
+        finite considered pixels, equal to numpy's on those pixels in float64.  All NaN if there
+        is no finite considered pixel; never raises for that.
+
+    Notes
+    -----
+    Extra memory is at most one image (a compacted copy when NaNs, infinities or a mask must be
+    skipped); an image with no NaN and no mask needs only small counters.
+    """
+    flat, m, use_mask = _flat_and_mask(array, mask)
+    if not use_mask and flat.size:
+        lo, hi = float(np.min(flat)), float(np.max(flat))
+        clean = math.isfinite(lo) and math.isfinite(hi)  # NaN propagates; an inf shows up here
+    else:
+        clean = False
+    if clean:
+        values, n_used, n_nan = flat, flat.size, 0
+    else:
+        n_used, n_nan, n_finite, lo, hi = _count_select(flat, m, use_mask)
+        if n_finite == 0:
+            return _nan_stats(int(n_used), int(n_nan))
+        values = np.empty(n_finite, dtype=flat.dtype)
+        _compact(flat, m, use_mask, values)
+    n = values.size
+    mean = _pairwise_sum(values, 0, n) / n
+    std = math.sqrt(_pairwise_sqdev(values, 0, n, mean) / n)
+    return {
+        "n_pixels": int(n_used),
+        "n_nan": int(n_nan),
+        "min": float(lo),
+        "max": float(hi),
+        "mean": float(mean),
+        "median": _median_of(values, float(lo), float(hi)),
+        "std": float(std),
+    }
+
+
+def _finite_range(flat: np.ndarray, m: np.ndarray, use_mask: bool):
+    """Finite min and max of the considered values as scalars of ``flat``'s type, or None."""
+    if not use_mask and flat.size:
+        lo, hi = np.min(flat), np.max(flat)
+        if np.isfinite(lo) and np.isfinite(hi):
+            return lo, hi
+    _, _, n_finite, lo, hi = _count_select(flat, m, use_mask)
+    if n_finite == 0:
+        return None
+    return flat.dtype.type(lo), flat.dtype.type(hi)
+
+
+def histogram(
+    array: Any, bins: int = 1000, range: tuple[float, float] | None = None, mask: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram of the finite (and masked-in) pixels with ``np.histogram``'s semantics.
+
+    Counts equal ``np.histogram(values, bins, range)`` for ``values`` the finite considered
+    pixels in array order: bins are half open except the last, which includes its upper edge;
+    values outside ``range`` are ignored; the default range is the finite min and max (the
+    notebook's ``(nanmin, nanmax)``).  numpy's float32/float64 type rules for the bin arithmetic
+    are reproduced, so values on or next to an edge land in the same bin.
+
+    Parameters
+    ----------
+    array
+        The image.
+    bins
+        Number of equal-width bins.
+    range
+        ``(lower, upper)``; default: finite min and max of the considered pixels.
+    mask
+        Optional boolean array, ``True`` where a pixel is used.
+
+    Returns
+    -------
+    counts : numpy.ndarray
+        int64, ``bins`` long.
+    edges : numpy.ndarray
+        float64, ``bins + 1`` long (numpy's edges, exactly, widened to float64).
+    """
+    n_bins = int(bins)
+    if n_bins < 1:
+        raise ValueError(f"bins must be a positive integer; got {bins!r}")
+    flat, m, use_mask = _flat_and_mask(array, mask)
+    if range is not None:
+        first_edge, last_edge = range
+        if first_edge > last_edge:
+            raise ValueError(f"histogram range must be increasing; got {range!r}")
+        if not (np.isfinite(first_edge) and np.isfinite(last_edge)):
+            raise ValueError(f"histogram range must be finite; got {range!r}")
+    else:
+        found = _finite_range(flat, m, use_mask)
+        first_edge, last_edge = (0, 1) if found is None else found
+    if first_edge == last_edge:
+        first_edge = first_edge - 0.5
+        last_edge = last_edge + 0.5
+    # numpy decides every dtype below from these operands (NEP 50 rules), so ask numpy.
+    bin_type = np.result_type(first_edge, last_edge, flat)
+    edges = np.linspace(first_edge, last_edge, n_bins + 1, endpoint=True, dtype=bin_type)
+    if np.any(edges[:-1] >= edges[1:]):
+        raise ValueError(
+            f"too many bins ({n_bins}) for the range [{first_edge}, {last_edge}]: "
+            "the bins would have zero width"
+        )
+    probe = np.zeros(1, dtype=bin_type)
+    sub = np.subtract(probe, first_edge)
+    denom = np.subtract(last_edge, first_edge, dtype=np.result_type(last_edge, first_edge))
+    div = sub / denom
+    mul = div * n_bins
+    keep_lo = np.asarray(first_edge, dtype=np.result_type(flat, first_edge))
+    keep_hi = np.asarray(last_edge, dtype=np.result_type(flat, last_edge))
+    counts = np.zeros(n_bins, dtype=np.int64)
+    _histogram_counts(
+        flat, m, use_mask,
+        float(keep_lo), float(keep_hi),
+        bin_type == np.float32,
+        float(np.asarray(first_edge, dtype=sub.dtype)), sub.dtype == np.float32,
+        float(np.asarray(denom, dtype=div.dtype)), div.dtype == np.float32,
+        float(np.asarray(n_bins, dtype=mul.dtype)), mul.dtype == np.float32,
+        edges.astype(np.float64), counts,
+    )
+    return counts, edges.astype(np.float64)
+
+
+def _check_shapes(a: np.ndarray, b: np.ndarray, what: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"cannot {what}: shapes {a.shape} and {b.shape} differ; "
+            "both must cover the same pixels"
+        )
+
+
+def restore(image: Any, background: Any) -> np.ndarray:
+    """A new float32 image with the subtracted background added back (``image + background``).
+
+    The inputs are never modified, so restoring twice cannot happen by accident.  One output
+    allocation, no temporaries.
+    """
+    img = np.asarray(image)
+    bkg = np.asarray(background)
+    _check_shapes(img, bkg, "restore the background")
+    out = np.empty(img.shape, dtype=np.float32)
+    return np.add(img, bkg, out=out, casting="same_kind")
+
+
+def difference(a: Any, b: Any) -> np.ndarray:
+    """A new array ``a - b`` (e.g. deepCoadd - deepCoadd_calexp) in the inputs' common type.
+
+    One output allocation, no temporaries; the inputs are not modified.
+    """
+    left = np.asarray(a)
+    right = np.asarray(b)
+    _check_shapes(left, right, "take the difference")
+    out = np.empty(left.shape, dtype=np.result_type(left, right))
+    return np.subtract(left, right, out=out)
+
+
+def zscale_limits(array: Any, mask: Any = None) -> tuple[float, float]:
+    """Display limits from astropy's ``ZScaleInterval`` over the finite (masked-in) pixels.
+
+    ``ZScaleInterval`` only looks at every ``stride``-th finite value (1000 samples); we pick
+    exactly those samples in one pass without the finite-value copy astropy would make, so the
+    limits are identical to ``ZScaleInterval().get_limits(values)``.  ``(nan, nan)`` when there is
+    no finite pixel.
+    """
+    from astropy.visualization import ZScaleInterval
+
+    flat, m, use_mask = _flat_and_mask(array, mask)
+    if not use_mask and flat.size and np.isfinite(np.min(flat)) and np.isfinite(np.max(flat)):
+        n_finite = flat.size
+    else:
+        n_finite = int(_count_select(flat, m, use_mask)[2])
+    if n_finite == 0:
+        return float("nan"), float("nan")
+    stride = int(max(1.0, n_finite / _ZSCALE_SAMPLES))
+    samples = np.empty(_ZSCALE_SAMPLES, dtype=flat.dtype)
+    k = _strided_sample(flat, m, use_mask, stride, _ZSCALE_SAMPLES, samples)
+    vmin, vmax = ZScaleInterval(n_samples=_ZSCALE_SAMPLES).get_limits(samples[:k])
+    return float(vmin), float(vmax)
+
+
+def format_stats(stats: dict, include_counts: bool = True) -> str:
+    """The notebook's printed statistics block, character for character.
+
+    ``include_counts=False`` gives the block printed for the deepCoadd difference, which has no
+    pixel-count lines.
+    """
+    lines = []
+    if include_counts:
+        lines.append(f"Number of pixels: {int(stats['n_pixels'])}")
+        lines.append(f"Number of NaN pixels:  {int(stats['n_nan'])}")
+    for label, key in (
+        ("Minimum pixel value: ", "min"),
+        ("Maximum pixel value: ", "max"),
+        ("Mean pixel value: ", "mean"),
+        ("Median pixel value: ", "median"),
+        ("Standard deviation in pixel values: ", "std"),
+    ):
+        # print(label, value) puts one space between its arguments
+        lines.append(f"{label} {np.float64(stats[key])}")
+    return "\n".join(lines)
