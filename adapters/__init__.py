@@ -16,6 +16,14 @@ from .errors import (
     ServiceError,
     SkybkgError,
 )
+from .lsst_fits import (
+    detect_kind,
+    open_product,
+    read_background,
+    read_exposure,
+    write_background,
+    write_exposure,
+)
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 
 __all__ = [
@@ -36,4 +44,10 @@ __all__ = [
     "AuthError",
     "ServiceError",
     "MissingDependency",
+    "read_exposure",
+    "write_exposure",
+    "read_background",
+    "write_background",
+    "detect_kind",
+    "open_product",
 ]

@@ -1,0 +1,186 @@
+"""afw BackgroundList FITS files (calexpBackground, *_background): read and write.
+
+Layout (lsst-formats.md section 1): 3 plain image HDUs per entry (stats image in the
+primary for entry 0, mask, "variance"), the entry's styles and bbox in HIERARCH keys
+repeated in all three headers, mask planes as ``MP_`` keys on the mask HDU, no EXTNAME.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from astropy.io import fits
+
+from ..container import BackgroundLayer, BackgroundModel, Provenance
+from ..errors import FormatError
+from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
+from .atomic import atomic_output
+from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
+from .planes import Plane, open_fits, plane_at, read_plane
+
+__all__ = ["read_background", "write_background"]
+
+_ROLES = ("image", "mask", "variance")
+# Old files lack the APPROX* keys; afw readFits then uses these (lsst-formats.md 1.2).
+_APPROX_DEFAULTS = {
+    "APPROXSTYLE": int(ApproxStyle.UNKNOWN),
+    "APPROXORDERX": 1,
+    "APPROXORDERY": -1,
+    "APPROXWEIGHTING": True,
+}
+
+
+def _count_hdus(path, hdul: fits.HDUList) -> int:
+    try:
+        return len(hdul)
+    except (OSError, ValueError) as exc:
+        raise FormatError(path, f"HDU headers cannot be read ({exc}); the file is corrupt or "
+                          "truncated") from None
+
+
+def _key(path, header: fits.Header, index: int, key: str, kind: type, default: Any = None):
+    """A header value of the right type, the documented default, or FormatError."""
+    if key not in header:
+        if default is not None:
+            return default
+        raise FormatError(path, f"required BackgroundList key {key} is missing", hdu=index,
+                          key=key)
+    value = header[key]
+    if kind is bool:
+        ok = isinstance(value, bool)
+    else:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    if not ok:
+        expected = "a logical (T/F)" if kind is bool else "an integer"
+        raise FormatError(path, f"{key} = {value!r} is not {expected}", hdu=index, key=key)
+    return value
+
+
+def _enum(path, header, index: int, key: str, enum: Callable, default: Any = None):
+    value = _key(path, header, index, key, int, default)
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(f"{m.value} ({m.name})" for m in enum)
+        raise FormatError(path, f"{key} = {value} is not a known value; afw defines {allowed}",
+                          hdu=index, key=key) from None
+
+
+def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
+    planes: list[Plane] = []
+    for offset, role in enumerate(_ROLES):
+        index = first + offset
+        plane = plane_at(path, hdul, index)
+        if plane is None:
+            raise FormatError(path, f"entry {first // 3} {role} HDU is not a 2-D image", hdu=index)
+        if plane.compressed:
+            raise FormatError(path, "BackgroundList planes are never tile-compressed (afw refuses "
+                              "to read them); decompress the file first", hdu=index)
+        wanted = "an integer" if role == "mask" else "a float"
+        if (plane.bitpix > 0) != (role == "mask"):
+            raise FormatError(path, f"entry {first // 3} {role} plane has BITPIX {plane.bitpix}; "
+                              f"afw writes {wanted} type here", hdu=index, key="BITPIX")
+        if planes and plane.shape != planes[0].shape:
+            raise FormatError(path, f"entry {first // 3} {role} plane is {plane.shape[1]}x"
+                              f"{plane.shape[0]} but its stats image is {planes[0].shape[1]}x"
+                              f"{planes[0].shape[0]}", hdu=index, key="NAXIS1")
+        planes.append(plane)
+    header = planes[0].header
+    bbox = tuple(_key(path, header, first, key, int)
+                 for key in ("BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT"))
+    for key, size in (("BKGD_WIDTH", bbox[2]), ("BKGD_HEIGHT", bbox[3])):
+        if size < 1:
+            raise FormatError(path, f"{key} = {size} must be positive", hdu=first, key=key)
+    values, mask, variance = (
+        read_plane(path, plane, role) for plane, role in zip(planes, _ROLES, strict=True)
+    )
+    return BackgroundLayer(
+        values=values,
+        bbox=bbox,
+        interp_style=_enum(path, header, first, "INTERPSTYLE", InterpStyle),
+        undersample_style=_enum(path, header, first, "UNDERSAMPLESTYLE", UndersampleStyle),
+        approx_style=_enum(path, header, first, "APPROXSTYLE", ApproxStyle,
+                           _APPROX_DEFAULTS["APPROXSTYLE"]),
+        approx_order_x=_key(path, header, first, "APPROXORDERX", int,
+                            _APPROX_DEFAULTS["APPROXORDERX"]),
+        approx_order_y=_key(path, header, first, "APPROXORDERY", int,
+                            _APPROX_DEFAULTS["APPROXORDERY"]),
+        approx_weighting=_key(path, header, first, "APPROXWEIGHTING", bool,
+                              _APPROX_DEFAULTS["APPROXWEIGHTING"]),
+        variance=variance,
+        mask=mask,
+        mask_planes=read_mask_planes(planes[1].header),
+    )
+
+
+def read_background(path: str | os.PathLike) -> BackgroundModel:
+    """Read an afw BackgroundList FITS file into a :class:`BackgroundModel`.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    FormatError
+        Not FITS, truncated, HDU count not a multiple of 3, a required key missing
+        (``BKGD_*``, ``INTERPSTYLE``, ``UNDERSAMPLESTYLE``), an unknown style value, a
+        key of the wrong type, planes of different shapes or types.
+    """
+    path = os.fspath(path)
+    with open_fits(path) as hdul:
+        count = _count_hdus(path, hdul)
+        if count == 0 or count % 3:
+            raise FormatError(path, f"has {count} HDUs; a BackgroundList has 3 per entry "
+                              "(image, mask, variance). Is this an exposure? Use read_exposure")
+        layers = [_entry(path, hdul, first) for first in range(0, count, 3)]
+    try:
+        return BackgroundModel(tuple(layers), provenance=Provenance(source=path, uri=path))
+    except ValueError as exc:
+        raise FormatError(path, f"entries do not form one background ({exc})") from None
+
+
+def _entry_header(layer: BackgroundLayer, mask_planes: dict[str, int] | None) -> fits.Header:
+    order_y = layer.approx_order_y if layer.approx_order_y != -1 else layer.approx_order_x
+    header = fits.Header()
+    x0, y0, width, height = layer.bbox
+    for key, value in (
+        ("INTERPSTYLE", int(layer.interp_style)),
+        ("UNDERSAMPLESTYLE", int(layer.undersample_style)),
+        ("APPROXSTYLE", int(layer.approx_style)),
+        ("APPROXORDERX", int(layer.approx_order_x)),
+        # afw's ApproximateControl maps orderY = -1 to orderX before writing.
+        ("APPROXORDERY", int(order_y)),
+        ("APPROXWEIGHTING", bool(layer.approx_weighting)),
+        ("BKGD_X0", x0),
+        ("BKGD_Y0", y0),
+        ("BKGD_WIDTH", width),
+        ("BKGD_HEIGHT", height),
+    ):
+        set_card(header, key, value)
+    for key, value, comment in mask_plane_cards(mask_planes or {}):
+        set_card(header, key, value, comment)
+    for key, value, comment in xy0_cards((0, 0)):
+        header[key] = (value, comment)
+    return header
+
+
+def write_background(path: str | os.PathLike, bkg: BackgroundModel) -> None:
+    """Write ``bkg`` as an afw BackgroundList FITS file (atomically: a complete file or none).
+
+    Each layer becomes three plain HDUs (entry 0's stats image is the primary HDU), with
+    the keys afw ``BackgroundList.writeFits`` writes, so afw and :func:`read_background`
+    read it back exactly.
+    """
+    hdus = []
+    for layer in bkg.layers:
+        for role, data in (("image", layer.values), ("mask", layer.mask),
+                           ("variance", layer.variance)):
+            header = _entry_header(layer, layer.mask_planes if role == "mask" else None)
+            dtype = np.int32 if role == "mask" else np.float32
+            data = np.asarray(data, dtype=dtype)
+            cls = fits.PrimaryHDU if not hdus else fits.ImageHDU
+            hdus.append(cls(data, header=header))
+    with atomic_output(path) as tmp:
+        fits.HDUList(hdus).writeto(tmp, overwrite=True, output_verify="exception")

@@ -1,0 +1,222 @@
+"""afw Exposure / MaskedImage FITS files: read any layout afw has written, write the current one.
+
+Layout (lsst-formats.md section 7): an empty primary with the exposure metadata, then
+IMAGE, MASK and VARIANCE HDUs (EXTTYPE, since 2021 also EXTNAME), possibly
+tile-compressed, then archive tables we do not need. Legacy MaskedImage files keep the
+image in the primary HDU.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+
+import numpy as np
+from astropy.io import fits
+
+from ..container import Provenance, SkyImage
+from ..errors import FormatError
+from .atomic import atomic_output
+from .headers import (
+    looks_like_background,
+    mask_plane_cards,
+    merge_metadata,
+    metadata_cards,
+    read_mask_planes,
+    read_unit,
+    read_wcs,
+    read_xy0,
+    set_card,
+    unit_card,
+    wcs_cards,
+    xy0_cards,
+)
+from .planes import Plane, load_plane, open_fits, plane_at, read_plane
+
+__all__ = ["read_exposure", "write_exposure", "locate_planes"]
+
+_PLANES = ("IMAGE", "MASK", "VARIANCE")
+_COMPRESSIONS = (None, "GZIP_2")
+
+
+def _plane_name(plane: Plane) -> str | None:
+    for key in ("EXTTYPE", "EXTNAME"):
+        name = plane.header.get(key)
+        if isinstance(name, str) and name.strip().upper() in _PLANES:
+            return name.strip().upper()
+    return None
+
+
+def locate_planes(path, hdul: fits.HDUList) -> dict[str, Plane]:
+    """Find the IMAGE/MASK/VARIANCE planes of an exposure by EXTTYPE/EXTNAME, else by position.
+
+    The leading 2-D image HDUs are scanned (an empty primary is skipped; the archive
+    tables that follow end the scan). Named planes win; unnamed ones fill the missing
+    roles in file order: image, mask, variance.
+    """
+    candidates = []
+    index = 0
+    while True:
+        plane = plane_at(path, hdul, index)
+        if plane is None and index > 0:
+            break
+        if plane is not None:
+            candidates.append(plane)
+        index += 1
+    found: dict[str, Plane] = {}
+    unnamed = []
+    for plane in candidates:
+        name = _plane_name(plane)
+        if name is not None and name not in found:
+            found[name] = plane
+        else:
+            unnamed.append(plane)
+    for name in _PLANES:
+        if name not in found and unnamed:
+            found[name] = unnamed.pop(0)
+    return found
+
+
+def read_exposure(path: str | os.PathLike) -> SkyImage:
+    """Read an afw Exposure (calexp, deepCoadd, visit_image, ...) or MaskedImage FITS file.
+
+    Parameters
+    ----------
+    path
+        The FITS file, plain or tile-compressed.
+
+    Returns
+    -------
+    SkyImage
+        ``image`` float32 (native byte order); ``mask`` int32 bits and ``variance``
+        float32, both read on first access; ``mask_planes`` from the ``MP_`` keys;
+        ``xy0`` from ``CRVAL1A/2A``; ``wcs`` the celestial FITS WCS of the image HDU
+        (mapping 0-based array indices to the sky) or None; ``unit`` from ``BUNIT``;
+        ``metadata`` the primary and image HDU cards; provenance naming ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    FormatError
+        Not FITS, truncated, a BackgroundList, no image plane, planes of different
+        shapes, or a non-integer mask.
+    """
+    path = os.fspath(path)
+    with open_fits(path) as hdul:
+        primary_header = hdul[0].header
+        if looks_like_background(primary_header):
+            raise FormatError(path, "this is a BackgroundList file, not an exposure; read it "
+                              "with read_background", hdu=0)
+        planes = locate_planes(path, hdul)
+        if "IMAGE" not in planes:
+            raise FormatError(path, "no image plane: no 2-D image HDU (EXTTYPE/EXTNAME 'IMAGE' "
+                              "or the first image HDU) was found; is this an afw exposure?")
+        image_plane = planes["IMAGE"]
+        for name, plane in planes.items():
+            if plane.shape != image_plane.shape:
+                raise FormatError(path, f"{name} plane is {plane.shape[1]}x{plane.shape[0]} but "
+                                  f"the image is {image_plane.shape[1]}x{image_plane.shape[0]}",
+                                  hdu=plane.index, key="NAXIS1")
+        mask_plane = planes.get("MASK")
+        if mask_plane is not None and mask_plane.bitpix < 0:
+            raise FormatError(path, f"mask plane has float pixels (BITPIX {mask_plane.bitpix}); "
+                              "afw masks are integers", hdu=mask_plane.index, key="BITPIX")
+        image = read_plane(path, image_plane, "image")
+        image_header = image_plane.header
+        # A legacy MaskedImage keeps the image in the primary: one header, not two.
+        headers = [image_header] if image_plane.index == 0 else [primary_header, image_header]
+        metadata = merge_metadata(*headers)
+        unit = read_unit(image_header, primary_header)
+    return SkyImage(
+        image,
+        None if mask_plane is None else partial(load_plane, path, mask_plane.index, "mask"),
+        None if "VARIANCE" not in planes else partial(
+            load_plane, path, planes["VARIANCE"].index, "variance"),
+        mask_planes={} if mask_plane is None else read_mask_planes(mask_plane.header),
+        xy0=read_xy0(image_header),
+        wcs=read_wcs(image_header),
+        metadata=metadata,
+        unit=unit,
+        provenance=Provenance(source=path, uri=path),
+    )
+
+
+def _plane_header(img: SkyImage, exttype: str) -> fits.Header:
+    header = fits.Header()
+    if img.wcs is not None:
+        for key, value, comment in wcs_cards(img.wcs):
+            set_card(header, key, value, comment)
+    x0, y0 = img.xy0
+    header["LTV1"] = (-x0, "ds9 physical = image - LTV1 (afw ignores it)")
+    header["LTV2"] = (-y0, "ds9 physical = image - LTV2 (afw ignores it)")
+    header["INHERIT"] = True
+    header["EXTTYPE"] = exttype
+    if exttype == "MASK":
+        for key, value, comment in mask_plane_cards(img.mask_planes):
+            set_card(header, key, value, comment)
+    if exttype == "IMAGE" and img.unit is not None:
+        header.set(*unit_card(img.unit))
+    for key, value, comment in xy0_cards(img.xy0):
+        header[key] = (value, comment)
+    return header
+
+
+def _plane_hdu(data: np.ndarray, header: fits.Header, name: str, compress: str | None):
+    if compress is None:
+        return fits.ImageHDU(data, header=header, name=name)
+    # quantize_level=0 is astropy's lossless float mode: no ZSCALE/ZZERO, bytes kept exactly.
+    return fits.CompImageHDU(data, header=header, name=name, compression_type=compress,
+                             tile_shape=(1, data.shape[1]), quantize_level=0.0)
+
+
+def _mark_lossless(path) -> None:
+    """Add ``ZQUANTIZ = 'NONE'`` to float planes, as cfitsio/fpack and the Butler write.
+
+    astropy omits the card for unquantised floats (it cannot be set through the image
+    header), but readers such as ds9 look for it.
+    """
+    with fits.open(path, mode="update", disable_image_compression=True) as hdul:
+        for hdu in hdul[1:]:
+            if hdu.header.get("ZIMAGE") is True and hdu.header.get("ZBITPIX", 0) < 0:
+                hdu.header.set("ZQUANTIZ", "NONE", "Lossless compression without quantization",
+                               after="ZCMPTYPE")
+
+
+def write_exposure(path: str | os.PathLike, img: SkyImage, compress: str | None = None) -> None:
+    """Write ``img`` as an afw Exposure FITS file (atomically: a complete file or none).
+
+    Parameters
+    ----------
+    path
+        Destination; replaced if it exists.
+    img
+        The exposure. A missing mask is written as zeros, a missing variance as zeros
+        (afw's defaults).
+    compress
+        None for plain HDUs, or ``"GZIP_2"`` for the Butler's lossless layout: one tile
+        per row, byte-shuffled GZIP, no quantisation (bit-exact).
+    """
+    if compress not in _COMPRESSIONS:
+        raise ValueError(f"compress must be one of {_COMPRESSIONS}; got {compress!r}")
+    image = np.asarray(img.image, dtype=np.float32)
+    mask = img.mask
+    mask = np.zeros(image.shape, np.int32) if mask is None else np.asarray(mask)
+    if mask.dtype.kind not in "iu":
+        raise ValueError(f"the mask must hold integer bits; got dtype {mask.dtype}")
+    variance = img.variance
+    variance = (np.zeros(image.shape, np.float32) if variance is None
+                else np.asarray(variance, dtype=np.float32))
+    for name, plane in (("mask", mask), ("variance", variance)):
+        if plane.shape != image.shape:
+            raise ValueError(f"the {name} shape {plane.shape} differs from the image {image.shape}")
+    primary = fits.PrimaryHDU()
+    for card in metadata_cards(fits.Header(img.metadata), for_writing=True):
+        primary.header.append(card, end=True)
+    hdus = [primary]
+    for name, data in (("IMAGE", image), ("MASK", mask.astype(np.int32)), ("VARIANCE", variance)):
+        hdus.append(_plane_hdu(data, _plane_header(img, name), name, compress))
+    with atomic_output(path) as tmp:
+        fits.HDUList(hdus).writeto(tmp, overwrite=True, output_verify="exception")
+        if compress is not None:
+            _mark_lossless(tmp)

@@ -1,0 +1,180 @@
+"""Opening afw FITS files and reading their 2-D image planes, plain or tile-compressed.
+
+Every astropy failure on a bad file is turned into a :class:`FormatError` naming the
+file and HDU here, so the exposure and background readers never see a raw OSError.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
+
+from ..errors import FormatError
+from .tiles import decompress_row_tiles
+
+__all__ = ["Plane", "open_fits", "plane_at", "read_plane", "load_plane"]
+
+_KINDS = ("image", "mask", "variance")
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A 2-D image HDU: where it is, its (decompressed) header and its array shape."""
+
+    index: int
+    hdu: Any
+    header: fits.Header
+    shape: tuple[int, int]
+    compressed: bool
+
+    @property
+    def bitpix(self) -> int:
+        """FITS BITPIX of the stored pixels (of the image, not the table, if compressed)."""
+        return int(self.header["BITPIX"])
+
+
+@contextmanager
+def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
+    """Open ``path`` lazily, memory-mapped, unscaled and with compressed planes as tables.
+
+    Raises FileNotFoundError for a missing file and FormatError for anything that is not
+    a readable FITS file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such FITS file: {path}")
+    if path.is_dir():
+        raise FormatError(path, "is a folder, not a FITS file")
+    try:
+        with warnings.catch_warnings():
+            # Truncation is reported precisely per plane by read_plane.
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            hdul = fits.open(
+                path,
+                memmap=True,
+                do_not_scale_image_data=True,
+                disable_image_compression=True,
+                lazy_load_hdus=True,
+            )
+    except OSError as exc:
+        raise FormatError(path, f"not a readable FITS file ({exc})", hdu=0) from None
+    try:
+        yield hdul
+    finally:
+        hdul.close()
+
+
+def _hdu(path, hdul: fits.HDUList, index: int):
+    """HDU ``index`` or None past the end; a corrupt header raises FormatError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            return hdul[index]
+    except IndexError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise FormatError(path, f"header cannot be read ({exc}); the file is corrupt or "
+                          "truncated", hdu=index) from None
+
+
+def plane_at(path, hdul: fits.HDUList, index: int) -> Plane | None:
+    """HDU ``index`` as a :class:`Plane` if it holds a 2-D image, else None (also past the end)."""
+    hdu = _hdu(path, hdul, index)
+    if hdu is None:
+        return None
+    header = hdu.header
+    if isinstance(hdu, fits.BinTableHDU) and header.get("ZIMAGE") is True:
+        if header.get("ZNAXIS") != 2:
+            return None
+        try:
+            image_header = fits.CompImageHDU(bintable=hdu).header
+        except (KeyError, ValueError, TypeError) as exc:
+            raise FormatError(path, f"compressed image header is invalid ({exc})",
+                              hdu=index) from None
+        return Plane(index, hdu, image_header, (header["ZNAXIS2"], header["ZNAXIS1"]), True)
+    if isinstance(hdu, fits.PrimaryHDU | fits.ImageHDU) and header.get("NAXIS") == 2:
+        return Plane(index, hdu, header, (header["NAXIS2"], header["NAXIS1"]), False)
+    return None
+
+
+def _is_plain_fits(path) -> bool:
+    """True unless the whole file is gzip/bzip2/zip-compressed (astropy opens those too)."""
+    with open(path, "rb") as stream:
+        return stream.read(6) == b"SIMPLE"
+
+
+def _raw(path, plane: Plane) -> np.ndarray:
+    """The stored pixels, unscaled (BZERO/BSCALE not applied)."""
+    # Byte offsets (truncation check, direct heap reads) only mean something in a plain file.
+    plain = _is_plain_fits(path)
+    if plane.compressed:
+        fast = decompress_row_tiles(path, plane.index, plane.hdu, plane.header) if plain else None
+        if fast is not None:
+            return fast
+        try:
+            hdu = fits.CompImageHDU(bintable=plane.hdu, do_not_scale_image_data=True)
+            return np.asarray(hdu.data)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise FormatError(path, f"compressed plane cannot be decompressed ({exc})",
+                              hdu=plane.index) from None
+    if plain:
+        needed = plane.hdu.fileinfo()["datLoc"] + plane.shape[0] * plane.shape[1] * abs(
+            plane.bitpix) // 8
+        size = os.path.getsize(path)
+        if needed > size:
+            raise FormatError(path, f"file is truncated: the plane needs {needed} bytes, the "
+                              f"file has {size}; download it again", hdu=plane.index)
+    try:
+        return plane.hdu.data
+    except (OSError, ValueError, EOFError) as exc:
+        raise FormatError(path, f"pixels cannot be read ({exc})", hdu=plane.index) from None
+
+
+def read_plane(path, plane: Plane, kind: str) -> np.ndarray:
+    """The plane as afw holds it: float32 for ``image``/``variance``, int32 bits for ``mask``.
+
+    Arrays are native byte order. Integer planes get BZERO/BSCALE applied exactly
+    (int16 + BZERO=32768 masks become their uint16 bit patterns); ``BLANK`` in a float
+    plane's integer storage becomes NaN, in a mask it is kept as bits.
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}; got {kind!r}")
+    raw = _raw(path, plane)
+    header = plane.header
+    bscale, bzero = header.get("BSCALE", 1), header.get("BZERO", 0)
+    if kind == "mask":
+        if raw.dtype.kind not in "iu":
+            raise FormatError(path, f"mask plane has {raw.dtype} pixels (BITPIX {plane.bitpix}); "
+                              "afw masks are integers", hdu=plane.index, key="BITPIX")
+        if bscale != 1 or bzero != int(bzero):
+            raise FormatError(path, f"mask plane is scaled (BSCALE={bscale}, BZERO={bzero}); "
+                              "mask bits must be integers", hdu=plane.index, key="BSCALE")
+        if bzero == 0:
+            return raw.astype(np.int32)
+        # int64 holds the offset sum; the cast to int32 keeps the low 32 bits = the mask bits.
+        return (raw.astype(np.int64) + int(bzero)).astype(np.int32)
+    if raw.dtype.kind == "f" and bscale == 1 and bzero == 0:
+        return raw.astype(np.float32)
+    values = raw.astype(np.float64) * bscale + bzero
+    blank = header.get("BLANK")
+    if raw.dtype.kind in "iu" and blank is not None:
+        values[raw == blank] = np.nan
+    return values.astype(np.float32)
+
+
+def load_plane(path: str | os.PathLike, index: int, kind: str) -> np.ndarray:
+    """Open ``path`` and read HDU ``index`` as a ``kind`` plane (for lazy mask/variance)."""
+    with open_fits(path) as hdul:
+        plane = plane_at(path, hdul, index)
+        if plane is None:
+            raise FormatError(path, f"HDU {index} no longer holds a 2-D {kind} plane", hdu=index)
+        return read_plane(path, plane, kind)

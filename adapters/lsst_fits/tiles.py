@@ -1,0 +1,159 @@
+"""Fast decompression of GZIP row-tiled image planes (the Butler's ``lossless`` recipe).
+
+astropy decompresses tile by tile in one thread (about 0.6 s for a 4072x4000 float32
+plane). Here every tile's compressed bytes are cut straight out of the heap and
+inflated in a thread pool (zlib releases the GIL), and GZIP_2's byte shuffle is undone
+with one strided numpy copy that also converts to native byte order. The result is
+the array astropy returns with ``do_not_scale_image_data=True``. Layouts this does not
+cover (RICE, quantised floats, tiles narrower than a row, ...) return None so the
+caller falls back to astropy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from astropy.io import fits
+
+from ..errors import FormatError
+
+__all__ = ["decompress_row_tiles"]
+
+_GZIP = ("GZIP_1", "GZIP_2")
+_BITPIX_DTYPE = {
+    8: np.uint8, 16: np.int16, 32: np.int32, 64: np.int64, -32: np.float32, -64: np.float64
+}
+# Descriptor formats: 1PB(max) = 2 x int32 (count, offset), 1QB(max) = 2 x int64.
+_DESCRIPTOR = re.compile(r"^1?([PQ])B(\(\d*\))?$")
+# Below this many pixels thread start-up costs more than it saves.
+_SERIAL_PIXELS = 1 << 18
+_WBITS_AUTO = 32 + zlib.MAX_WBITS  # accept gzip (cfitsio) or zlib streams
+
+
+def _tile_dtype(nbytes: int, npix: int, zbitpix: int) -> np.dtype:
+    """The big-endian element type of an inflated tile, decided as cfitsio and astropy do."""
+    per_pixel, rest = divmod(nbytes, npix)
+    if rest:
+        raise ValueError(f"{nbytes} bytes do not hold {npix} whole pixels")
+    if per_pixel == 1:
+        return np.dtype(">u1")
+    if per_pixel == 2:
+        return np.dtype(">i2")
+    if per_pixel in (4, 8):
+        kind = "f" if zbitpix < 0 else "i"
+        return np.dtype(f">{kind}{per_pixel}")
+    raise ValueError(f"{per_pixel} bytes per pixel is not a FITS pixel size")
+
+
+def decompress_row_tiles(path, index: int, hdu: fits.BinTableHDU, image_header: fits.Header):
+    """Decompress a GZIP_1/GZIP_2 plane tiled in whole rows, or return None if not that layout.
+
+    Parameters
+    ----------
+    path
+        The file (for error messages).
+    index
+        0-based HDU index (for error messages).
+    hdu
+        The compressed plane opened with ``disable_image_compression=True``.
+    image_header
+        Its decompressed image header (for ``BLANK``).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Native-byte-order array of the ``ZBITPIX`` type, unscaled (BZERO/BSCALE not applied),
+        NaN where a float plane holds ``ZBLANK``.
+    """
+    header = hdu.header
+    columns = hdu.columns
+    if header.get("ZCMPTYPE") not in _GZIP or header.get("ZNAXIS") != 2:
+        return None
+    width, height = header.get("ZNAXIS1"), header.get("ZNAXIS2")
+    zbitpix = header.get("ZBITPIX")
+    if zbitpix not in _BITPIX_DTYPE or not isinstance(width, int) or not isinstance(height, int):
+        return None
+    rows_per_tile = header.get("ZTILE2", 1)
+    if header.get("ZTILE1", width) != width or not isinstance(rows_per_tile, int):
+        return None
+    # Extra columns mean quantised floats (ZSCALE/ZZERO), per-tile ZBLANK or raw fallback
+    # tiles: rare for afw files, so astropy handles them.
+    if columns.names != ["COMPRESSED_DATA"]:
+        return None
+    match = _DESCRIPTOR.match(columns["COMPRESSED_DATA"].format.strip())
+    if match is None:
+        return None
+    n_tiles = -(-height // rows_per_tile)
+    row_bytes = header["NAXIS1"]
+    if header["NAXIS2"] != n_tiles or row_bytes != (8 if match.group(1) == "P" else 16):
+        raise FormatError(
+            path,
+            f"compressed plane has {header['NAXIS2']} tiles of {row_bytes} bytes; "
+            f"a {width}x{height} image in {rows_per_tile}-row tiles needs {n_tiles}",
+            hdu=index,
+        )
+    info = hdu.fileinfo()
+    heap_start = header.get("THEAP", row_bytes * n_tiles)
+    span = row_bytes * n_tiles + header.get("PCOUNT", 0)
+    with open(info["file"].name, "rb") as stream:
+        stream.seek(info["datLoc"])
+        data = stream.read(span)
+    if len(data) < span:
+        raise FormatError(path, f"file is truncated inside the compressed plane ({len(data)} of "
+                          f"{span} bytes); download it again", hdu=index)
+    desc_type = ">i4" if match.group(1) == "P" else ">i8"
+    descriptors = np.frombuffer(data, desc_type, count=2 * n_tiles).reshape(n_tiles, 2)
+    counts = descriptors[:, 0].astype(np.int64)
+    starts = descriptors[:, 1].astype(np.int64) + heap_start
+    if counts.min() <= 0 or (starts + counts).max() > len(data):
+        raise FormatError(path, "tile descriptors point outside the heap; the file is corrupt",
+                          hdu=index)
+
+    out = np.empty((height, width), _BITPIX_DTYPE[zbitpix])
+    out_bytes = out.view(np.uint8).reshape(height, width * out.itemsize)
+    shuffled = header["ZCMPTYPE"] == "GZIP_2"
+    blank = header.get("ZBLANK", image_header.get("BLANK"))
+    nan_blank = blank is not None and zbitpix < 0
+    heap = memoryview(data)
+    little = sys.byteorder == "little"
+
+    def inflate(first: int, last: int) -> None:
+        for tile in range(first, last):
+            r0 = tile * rows_per_tile
+            r1 = min(r0 + rows_per_tile, height)
+            npix = (r1 - r0) * width
+            try:
+                raw = zlib.decompress(heap[starts[tile]:starts[tile] + counts[tile]], _WBITS_AUTO)
+                dtype = _tile_dtype(len(raw), npix, zbitpix)
+            except (zlib.error, ValueError) as exc:
+                raise FormatError(path, f"tile {tile} cannot be decompressed ({exc}); the file "
+                                  "is corrupt", hdu=index) from None
+            planes = np.frombuffer(raw, np.uint8)
+            if shuffled and dtype.itemsize > 1:
+                planes = planes.reshape(dtype.itemsize, npix)
+                if dtype.itemsize == out.itemsize and dtype.kind == out.dtype.kind:
+                    # One strided copy un-shuffles and, read back to front, byte-swaps.
+                    target = out_bytes[r0:r1].reshape(npix, out.itemsize)
+                    target[...] = planes[::-1].T if little else planes.T
+                    continue
+                planes = np.ascontiguousarray(planes.T)
+            out[r0:r1] = planes.view(dtype).reshape(r1 - r0, width)
+        if nan_blank:
+            rows = out[first * rows_per_tile:min(last * rows_per_tile, height)]
+            rows[rows == blank] = np.nan
+
+    workers = min(os.cpu_count() or 1, 8)
+    if out.size < _SERIAL_PIXELS or workers == 1:
+        inflate(0, n_tiles)
+        return out
+    bounds = np.linspace(0, n_tiles, min(n_tiles, workers * 4) + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        jobs = [pool.submit(inflate, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        for job in jobs:
+            job.result()
+    return out
