@@ -24,6 +24,7 @@ from .lsst_fits import (
     write_background,
     write_exposure,
 )
+from .render import bin_centers, render_layers
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "BackgroundLayer",
     "BackgroundModel",
     "BackgroundMap",
+    "bin_centers",
+    "render_layers",
     "InterpStyle",
     "UndersampleStyle",
     "ApproxStyle",
