@@ -19,7 +19,7 @@ from ..errors import FormatError
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from .atomic import atomic_output
 from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
-from .planes import Plane, open_fits, plane_at, read_plane
+from .planes import Plane, count_hdus, open_fits, plane_at, read_plane
 
 __all__ = ["read_background", "write_background"]
 
@@ -31,14 +31,6 @@ _APPROX_DEFAULTS = {
     "APPROXORDERY": -1,
     "APPROXWEIGHTING": True,
 }
-
-
-def _count_hdus(path, hdul: fits.HDUList) -> int:
-    try:
-        return len(hdul)
-    except (OSError, ValueError) as exc:
-        raise FormatError(path, f"HDU headers cannot be read ({exc}); the file is corrupt or "
-                          "truncated") from None
 
 
 def _key(path, header: fits.Header, index: int, key: str, kind: type, default: Any = None):
@@ -130,7 +122,7 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
     """
     path = os.fspath(path)
     with open_fits(path) as hdul:
-        count = _count_hdus(path, hdul)
+        count = count_hdus(path, hdul)
         if count == 0 or count % 3:
             raise FormatError(path, f"has {count} HDUs; a BackgroundList has 3 per entry "
                               "(image, mask, variance). Is this an exposure? Use read_exposure")

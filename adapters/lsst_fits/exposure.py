@@ -145,8 +145,8 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
 def _plane_header(img: SkyImage, exttype: str) -> fits.Header:
     header = fits.Header()
     if img.wcs is not None:
-        for key, value, comment in wcs_cards(img.wcs):
-            set_card(header, key, value, comment)
+        for card in wcs_cards(img.wcs):
+            header.append(card, end=True)
     x0, y0 = img.xy0
     header["LTV1"] = (-x0, "ds9 physical = image - LTV1 (afw ignores it)")
     header["LTV2"] = (-y0, "ds9 physical = image - LTV2 (afw ignores it)")

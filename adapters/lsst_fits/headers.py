@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 from astropy import units as u
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
@@ -134,12 +135,28 @@ def read_wcs(header: fits.Header) -> WCS | None:
     return wcs if wcs.has_celestial else None
 
 
-def wcs_cards(wcs: WCS) -> list[tuple[str, Any, str]]:
-    """The cards of ``wcs`` (SIP included) to write into an image HDU."""
+def _exact_card(card: fits.Card) -> fits.Card:
+    """``card`` with a float value spelled to full double precision.
+
+    astropy squeezes float values into 20 characters, which drops the last digit of
+    SIP coefficients such as ``-3.35387405207007E-10``; afw (cfitsio) writes all 17
+    significant digits, so a read-write round trip would otherwise change the WCS.
+    """
+    value = card.value
+    if not isinstance(value, float) or not np.isfinite(value) or len(card.keyword) > 8:
+        return card
+    image = f"{card.keyword:<8}= {repr(float(value)).upper():>20}"
+    if card.comment:
+        image += f" / {card.comment}"
+    return fits.Card.fromstring(image[:80])
+
+
+def wcs_cards(wcs: WCS) -> list[fits.Card]:
+    """The cards of ``wcs`` (SIP included) to write into an image HDU, floats exact."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)
         header = wcs.to_header(relax=True)
-    return [(card.keyword, card.value, card.comment) for card in header.cards]
+    return [_exact_card(card) for card in header.cards]
 
 
 def read_unit(*headers: fits.Header) -> u.UnitBase | None:

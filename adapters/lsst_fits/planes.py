@@ -21,7 +21,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 from ..errors import FormatError
 from .tiles import decompress_row_tiles
 
-__all__ = ["Plane", "open_fits", "plane_at", "read_plane", "load_plane"]
+__all__ = ["Plane", "open_fits", "count_hdus", "plane_at", "read_plane", "load_plane"]
 
 _KINDS = ("image", "mask", "variance")
 
@@ -74,16 +74,42 @@ def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
 
 
 def _hdu(path, hdul: fits.HDUList, index: int):
-    """HDU ``index`` or None past the end; a corrupt header raises FormatError."""
+    """HDU ``index`` or None past the end; a corrupt or cut-off header raises FormatError."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AstropyUserWarning)
             return hdul[index]
     except IndexError:
+        _check_end(path, hdul, index)
         return None
     except (OSError, ValueError) as exc:
         raise FormatError(path, f"header cannot be read ({exc}); the file is corrupt or "
                           "truncated", hdu=index) from None
+
+
+def _check_end(path, hdul: fits.HDUList, index: int) -> None:
+    """Raise if HDU ``index`` was begun but cannot be read (astropy then just stops listing)."""
+    if index == 0 or not _is_plain_fits(path):
+        return
+    info = hdul[index - 1].fileinfo()
+    with open(path, "rb") as stream:
+        stream.seek(info["datLoc"] + info["datSpan"])
+        if stream.read(8) == b"XTENSION":
+            raise FormatError(path, "header is cut off or corrupt (no END card); the file is "
+                              "truncated, download it again", hdu=index)
+
+
+def count_hdus(path, hdul: fits.HDUList) -> int:
+    """The number of HDUs; a cut-off or corrupt header raises FormatError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            count = len(hdul)
+    except (OSError, ValueError) as exc:
+        raise FormatError(path, f"HDU headers cannot be read ({exc}); the file is corrupt or "
+                          "truncated") from None
+    _check_end(path, hdul, count)
+    return count
 
 
 def plane_at(path, hdul: fits.HDUList, index: int) -> Plane | None:
