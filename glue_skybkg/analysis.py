@@ -34,7 +34,8 @@ __all__ = [
     "format_stats",
 ]
 
-_BUCKETS = 1 << 16  # the median's first-level bucket count: 256 KiB of int32 counters
+_BUCKETS = 1 << 16  # the median's fallback bucket count: 256 KiB of int32 counters
+_MEDIAN_SAMPLE = 1 << 15  # strided sample that brackets the median
 _PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: leaves of its pairwise summation
 _ZSCALE_SAMPLES = 1000  # astropy ZScaleInterval's default n_samples
 
@@ -135,7 +136,7 @@ def _pairwise_sqdev(a, start, n, mu):
 
 
 @numba.njit(cache=True, nogil=True)
-def _count_select(a, mask, use_mask):
+def _count_select(a, mask):
     """Considered pixels, NaNs among them, finite ones, and their finite min and max."""
     n_used = 0
     n_nan = 0
@@ -143,7 +144,7 @@ def _count_select(a, mask, use_mask):
     lo = np.inf
     hi = -np.inf
     for i in range(a.size):
-        if use_mask and not mask[i]:
+        if mask is not None and not mask[i]:
             continue
         n_used += 1
         v = np.float64(a[i])
@@ -159,11 +160,11 @@ def _count_select(a, mask, use_mask):
 
 
 @numba.njit(cache=True, nogil=True)
-def _compact(a, mask, use_mask, out):
+def _compact(a, mask, out):
     """Copy the finite considered values of ``a`` into ``out`` in order; return how many."""
     k = 0
     for i in range(a.size):
-        if use_mask and not mask[i]:
+        if mask is not None and not mask[i]:
             continue
         v = a[i]
         if v - v == 0.0:
@@ -195,23 +196,39 @@ def _bucket_counts(a, lo, scale, counts):
 
 @numba.njit(cache=True, nogil=True)
 def _collect_between(a, vmin, vmax, out):
-    """Copy the values ``vmin <= v <= vmax`` of ``a`` into ``out``; return how many."""
-    k = 0
-    for i in range(a.size):
-        v = a[i]
-        if (v >= vmin) & (v <= vmax):
-            out[k] = v
-            k += 1
-    return k
+    """Count values below ``vmin`` and copy those in ``[vmin, vmax]`` into ``out``.
+
+    Returns ``(below, inside)``; values past ``out``'s capacity are counted, not stored.  Blocks
+    of 256 are tested with vectorised compares and only blocks with a hit are copied from.
+    """
+    below = 0
+    inside = 0
+    hit = np.empty(256, dtype=np.bool_)
+    for start in range(0, a.size, 256):
+        block = a[start:start + 256]
+        hits = 0
+        for j in range(block.size):
+            v = block[j]
+            below += v < vmin
+            h = (v >= vmin) & (v <= vmax)
+            hit[j] = h
+            hits += h
+        if hits:
+            for j in range(block.size):
+                if hit[j]:
+                    if inside < out.size:
+                        out[inside] = block[j]
+                    inside += 1
+    return below, inside
 
 
 @numba.njit(cache=True, nogil=True)
-def _strided_sample(a, mask, use_mask, stride, n_samples, out):
+def _strided_sample(a, mask, stride, n_samples, out):
     """Every ``stride``-th finite considered value, up to ``n_samples`` of them; return how many."""
     seen = 0
     k = 0
     for i in range(a.size):
-        if use_mask and not mask[i]:
+        if mask is not None and not mask[i]:
             continue
         v = a[i]
         if v - v == 0.0:
@@ -224,45 +241,49 @@ def _strided_sample(a, mask, use_mask, stride, n_samples, out):
     return k
 
 
-@numba.njit(cache=True, nogil=True)
-def _round32(v):
-    return np.float64(np.float32(v))
+_NEAR_EDGE = np.int32(1 << 30)  # flags a bin index whose value may sit on a bin edge
+_HIST_BLOCK = 2048
 
 
 @numba.njit(cache=True, nogil=True)
-def _histogram_counts(
-    a, mask, use_mask, lo_keep, hi_keep, bin32, first, sub32, denom, div32, nbins_f, mul32,
-    edges, counts,
-):
-    """Bin ``a`` exactly as ``np.histogram``'s uniform-bin path does (see :func:`histogram`)."""
-    nbins = counts.size
-    for i in range(a.size):
-        if use_mask and not mask[i]:
-            continue
-        x = np.float64(a[i])
-        if not ((x >= lo_keep) & (x <= hi_keep)):
-            continue
-        if bin32:
-            x = _round32(x)
-        f = x - first
-        if sub32:
-            f = _round32(f)
-        f = f / denom
-        if div32:
-            f = _round32(f)
-        f = f * nbins_f
-        if mul32:
-            f = _round32(f)
-        idx = int(f)
-        if idx >= nbins:
-            idx = nbins - 1
-        if idx < 0:
-            idx = 0
-        if x < edges[idx] and idx > 0:
-            idx -= 1
-        if x >= edges[idx + 1] and idx != nbins - 1:
-            idx += 1
-        counts[idx] += 1
+def _histogram_counts(a, mask, lo_keep, hi_keep, zero, first, denom, nbins_f, tol, edges, counts):
+    """Bin ``a`` exactly as ``np.histogram``'s uniform-bin path does (see :func:`histogram`).
+
+    numpy computes ``int(((x - first) / denom) * nbins)`` and then moves a value one bin down
+    or up if the edge array says so.  The first loop does numpy's arithmetic in numpy's types
+    (``zero`` widens ``x`` to the bin type; ``first``, ``denom``, ``nbins_f`` carry the types of
+    numpy's operands), vectorised; only indices whose fractional part is within ``tol`` of a
+    bin edge can need that move, so only those look at ``edges`` in the second loop.  Rejected
+    values go to the spare last counter.  Four interleaved counter rows break store chains on
+    smooth images, where neighbours fall in the same bin.
+    """
+    nbins = counts.shape[1] - 1
+    last = nbins - 1
+    index = np.empty(_HIST_BLOCK, dtype=np.int32)
+    one = zero + 1
+    for start in range(0, a.size, _HIST_BLOCK):
+        block = a[start:start + _HIST_BLOCK]
+        for j in range(block.size):
+            x = block[j]
+            keep = (x >= lo_keep) & (x <= hi_keep)
+            if mask is not None:
+                keep = keep & mask[start + j]
+            f = (((x + zero) - first) / denom) * nbins_f
+            f = f if keep else zero
+            k = min(np.int32(f), last)
+            frac = f - k
+            k = (k | _NEAR_EDGE) if (frac < tol) | (frac > one - tol) else k
+            index[j] = k if keep else nbins
+        for j in range(block.size):
+            k = index[j]
+            if k & _NEAR_EDGE:
+                k ^= _NEAR_EDGE
+                x = block[j] + zero
+                if x < edges[k] and k > 0:
+                    k -= 1
+                if x >= edges[k + 1] and k != last:
+                    k += 1
+            counts[j & 3, k] += 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,7 +291,7 @@ def _histogram_counts(
 # ---------------------------------------------------------------------------------------------
 
 
-def _flat_and_mask(array: Any, mask: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+def _flat_and_mask(array: Any, mask: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """A 1-D view (a copy only if ``array`` is not contiguous) and a matching 1-D bool mask."""
     arr = np.asarray(array)
     if arr.dtype.kind not in "f":
@@ -278,41 +299,65 @@ def _flat_and_mask(array: Any, mask: Any) -> tuple[np.ndarray, np.ndarray, bool]
         arr = arr.astype(np.float64)
     flat = arr.reshape(-1)
     if mask is None:
-        return flat, np.zeros(1, dtype=np.bool_), False
+        return flat, None
     m = np.asarray(mask)
     if m.shape != arr.shape:
         raise ValueError(
             f"mask shape {m.shape} does not match array shape {arr.shape}; "
             "pass a boolean mask of the same shape (True = pixel used)"
         )
-    return flat, m.astype(np.bool_, copy=False).reshape(-1), True
+    return flat, m.astype(np.bool_, copy=False).reshape(-1)
 
 
 def _median_of(values: np.ndarray, lo: float, hi: float) -> float:
-    """Exact median (numpy's, even counts averaged) of finite, contiguous ``values``."""
+    """Exact median (numpy's: even counts average the two middle values) of finite ``values``.
+
+    Selection without sorting the image: a strided sample brackets the middle order statistics,
+    one pass counts the values below the bracket and copies those inside (a few percent), and
+    ``np.partition`` finishes on that small copy.  Should the bracket miss (it cannot on smooth
+    or noisy images, but can on adversarial ones), a 65536-bucket count brackets it exactly.
+    """
     n = values.size
+    k_hi = n // 2
+    k_lo = k_hi if n % 2 else k_hi - 1
     if lo == hi:
         return lo
+    if n <= _MEDIAN_SAMPLE:
+        part = np.partition(values, (k_lo, k_hi))
+        return _middle(float(part[k_lo]), float(part[k_hi]), n)
+    stride = n // _MEDIAN_SAMPLE
+    sample = np.array(values[::stride])
+    margin = 2 * math.isqrt(sample.size) + 2
+    r_lo = max(k_lo * sample.size // n - margin, 0)
+    r_hi = min(k_hi * sample.size // n + margin, sample.size - 1)
+    part = np.partition(sample, (r_lo, r_hi))
+    vmin, vmax = part[r_lo], part[r_hi]
+    inside = np.empty(8 * (margin + 1) * stride, dtype=values.dtype)
+    below, found = _collect_between(values, vmin, vmax, inside)
+    if not (below <= k_lo and k_hi < below + found and found <= inside.size):
+        vmin, vmax = _bucket_bracket(values, lo, hi, k_lo, k_hi)
+        _, found = _collect_between(values, vmin, vmax, inside[:0])
+        inside = np.empty(found, dtype=values.dtype)
+        below, found = _collect_between(values, vmin, vmax, inside)
+    kth = sorted({k_lo - below, k_hi - below})
+    part = np.partition(inside[:found], kth)
+    return _middle(float(part[k_lo - below]), float(part[k_hi - below]), n)
+
+
+def _middle(lower: float, upper: float, n: int) -> float:
+    """numpy's median from the two middle order statistics (the float64 mean for even ``n``)."""
+    return lower if n % 2 else (0.0 + lower + upper) / 2.0
+
+
+def _bucket_bracket(values: np.ndarray, lo: float, hi: float, k_lo: int, k_hi: int):
+    """Value bounds that hold order statistics ``k_lo`` and ``k_hi``, from a bucket count."""
     scale = _BUCKETS / (hi - lo)
     counts = np.zeros((4, _BUCKETS), dtype=np.int32)
     _bucket_counts(values, lo, scale, counts)
     cum = np.cumsum(counts.sum(axis=0, dtype=np.int64))
-    k_hi = n // 2
-    k_lo = k_hi if n % 2 else k_hi - 1
     b_lo = int(np.searchsorted(cum, k_lo, side="right"))
     b_hi = int(np.searchsorted(cum, k_hi, side="right"))
-    below = int(cum[b_lo - 1]) if b_lo else 0
-    vmin, vmax = _bucket_value_range(values.dtype, lo, hi, scale, b_lo, b_hi)
-    inside = np.empty(int(cum[b_hi]) - below, dtype=values.dtype)
-    found = _collect_between(values, vmin, vmax, inside)
-    if found != inside.size:  # the threshold search and the buckets must agree exactly
-        raise AssertionError("median bucket bounds disagree with the bucket counts")
-    kth = sorted({k_lo - below, k_hi - below})
-    part = np.partition(inside, kth)
-    lo_v = float(part[k_lo - below])
-    hi_v = float(part[k_hi - below])
-    # numpy's median of an even count is the float64 mean of the two middle values.
-    return lo_v if n % 2 else (0.0 + lo_v + hi_v) / 2.0
+    return _bucket_value_range(values.dtype, lo, hi, scale, b_lo, b_hi)
 
 
 def _bucket_value_range(dtype: np.dtype, lo: float, hi: float, scale: float, b_lo: int, b_hi: int):
@@ -385,8 +430,8 @@ def background_stats(array: Any, mask: Any = None) -> dict:
     Extra memory is at most one image (a compacted copy when NaNs, infinities or a mask must be
     skipped); an image with no NaN and no mask needs only small counters.
     """
-    flat, m, use_mask = _flat_and_mask(array, mask)
-    if not use_mask and flat.size:
+    flat, m = _flat_and_mask(array, mask)
+    if m is None and flat.size:
         lo, hi = float(np.min(flat)), float(np.max(flat))
         clean = math.isfinite(lo) and math.isfinite(hi)  # NaN propagates; an inf shows up here
     else:
@@ -394,11 +439,11 @@ def background_stats(array: Any, mask: Any = None) -> dict:
     if clean:
         values, n_used, n_nan = flat, flat.size, 0
     else:
-        n_used, n_nan, n_finite, lo, hi = _count_select(flat, m, use_mask)
+        n_used, n_nan, n_finite, lo, hi = _count_select(flat, m)
         if n_finite == 0:
             return _nan_stats(int(n_used), int(n_nan))
         values = np.empty(n_finite, dtype=flat.dtype)
-        _compact(flat, m, use_mask, values)
+        _compact(flat, m, values)
     n = values.size
     mean = _pairwise_sum(values, 0, n) / n
     std = math.sqrt(_pairwise_sqdev(values, 0, n, mean) / n)
@@ -413,13 +458,13 @@ def background_stats(array: Any, mask: Any = None) -> dict:
     }
 
 
-def _finite_range(flat: np.ndarray, m: np.ndarray, use_mask: bool):
+def _finite_range(flat: np.ndarray, m: np.ndarray | None):
     """Finite min and max of the considered values as scalars of ``flat``'s type, or None."""
-    if not use_mask and flat.size:
+    if m is None and flat.size:
         lo, hi = np.min(flat), np.max(flat)
         if np.isfinite(lo) and np.isfinite(hi):
             return lo, hi
-    _, _, n_finite, lo, hi = _count_select(flat, m, use_mask)
+    _, _, n_finite, lo, hi = _count_select(flat, m)
     if n_finite == 0:
         return None
     return flat.dtype.type(lo), flat.dtype.type(hi)
@@ -457,7 +502,7 @@ def histogram(
     n_bins = int(bins)
     if n_bins < 1:
         raise ValueError(f"bins must be a positive integer; got {bins!r}")
-    flat, m, use_mask = _flat_and_mask(array, mask)
+    flat, m = _flat_and_mask(array, mask)
     if range is not None:
         first_edge, last_edge = range
         if first_edge > last_edge:
@@ -465,7 +510,7 @@ def histogram(
         if not (np.isfinite(first_edge) and np.isfinite(last_edge)):
             raise ValueError(f"histogram range must be finite; got {range!r}")
     else:
-        found = _finite_range(flat, m, use_mask)
+        found = _finite_range(flat, m)
         first_edge, last_edge = (0, 1) if found is None else found
     if first_edge == last_edge:
         first_edge = first_edge - 0.5
@@ -478,23 +523,29 @@ def histogram(
             f"too many bins ({n_bins}) for the range [{first_edge}, {last_edge}]: "
             "the bins would have zero width"
         )
-    probe = np.zeros(1, dtype=bin_type)
-    sub = np.subtract(probe, first_edge)
+    # numpy's operand types for "((x - first) / denom) * bins" and for its range test
+    sub_type = np.result_type(np.zeros(1, dtype=bin_type), first_edge)
     denom = np.subtract(last_edge, first_edge, dtype=np.result_type(last_edge, first_edge))
-    div = sub / denom
-    mul = div * n_bins
-    keep_lo = np.asarray(first_edge, dtype=np.result_type(flat, first_edge))
-    keep_hi = np.asarray(last_edge, dtype=np.result_type(flat, last_edge))
-    counts = np.zeros(n_bins, dtype=np.int64)
+    div_type = np.result_type(np.zeros(1, dtype=sub_type), denom)
+    # Index error of numpy's three roundings plus the edges' own rounding, in bins, with a wide
+    # margin: a value whose index is farther than this from an integer cannot need numpy's
+    # one-bin correction (the kernel checks the edges for every other value).
+    u = max(np.finfo(t).eps for t in (bin_type, sub_type, div_type)) / 2
+    width = (float(last_edge) - float(first_edge)) / n_bins
+    tol = 32 * u * (n_bins + (abs(float(first_edge)) + abs(float(last_edge))) / width)
+    counts = np.zeros((4, n_bins + 1), dtype=np.int64)
     _histogram_counts(
-        flat, m, use_mask,
-        float(keep_lo), float(keep_hi),
-        bin_type == np.float32,
-        float(np.asarray(first_edge, dtype=sub.dtype)), sub.dtype == np.float32,
-        float(np.asarray(denom, dtype=div.dtype)), div.dtype == np.float32,
-        float(np.asarray(n_bins, dtype=mul.dtype)), mul.dtype == np.float32,
-        edges.astype(np.float64), counts,
+        flat, m,
+        np.result_type(flat, first_edge).type(first_edge),
+        np.result_type(flat, last_edge).type(last_edge),
+        bin_type.type(0),
+        sub_type.type(first_edge),
+        div_type.type(denom),
+        div_type.type(n_bins),
+        div_type.type(tol if tol < 0.5 else 1.0),  # 1.0 checks every value
+        edges, counts,
     )
+    counts = counts[:, :n_bins].sum(axis=0)
     return counts, edges.astype(np.float64)
 
 
@@ -541,16 +592,16 @@ def zscale_limits(array: Any, mask: Any = None) -> tuple[float, float]:
     """
     from astropy.visualization import ZScaleInterval
 
-    flat, m, use_mask = _flat_and_mask(array, mask)
-    if not use_mask and flat.size and np.isfinite(np.min(flat)) and np.isfinite(np.max(flat)):
+    flat, m = _flat_and_mask(array, mask)
+    if m is None and flat.size and np.isfinite(np.min(flat)) and np.isfinite(np.max(flat)):
         n_finite = flat.size
     else:
-        n_finite = int(_count_select(flat, m, use_mask)[2])
+        n_finite = int(_count_select(flat, m)[2])
     if n_finite == 0:
         return float("nan"), float("nan")
     stride = int(max(1.0, n_finite / _ZSCALE_SAMPLES))
     samples = np.empty(_ZSCALE_SAMPLES, dtype=flat.dtype)
-    k = _strided_sample(flat, m, use_mask, stride, _ZSCALE_SAMPLES, samples)
+    k = _strided_sample(flat, m, stride, _ZSCALE_SAMPLES, samples)
     vmin, vmax = ZScaleInterval(n_samples=_ZSCALE_SAMPLES).get_limits(samples[:k])
     return float(vmin), float(vmax)
 
