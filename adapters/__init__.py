@@ -25,6 +25,7 @@ from .lsst_fits import (
     write_exposure,
 )
 from .render import bin_centers, render_layers
+from .sources import ButlerSource, LocalSource, TapSource, create_butler_repo, open_source
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 
 __all__ = [
@@ -53,4 +54,9 @@ __all__ = [
     "write_background",
     "detect_kind",
     "open_product",
+    "open_source",
+    "LocalSource",
+    "ButlerSource",
+    "TapSource",
+    "create_butler_repo",
 ]

@@ -1,0 +1,186 @@
+"""Products from a Butler repository: resolved with ``getURI``, read with our afw FITS readers."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from ..container import BackgroundModel, Provenance, SkyImage
+from ..errors import AmbiguousProduct, MissingDependency, ProductNotFound, ServiceError
+from .base import DataId, load_product
+from .http import HttpClient
+from .tokens import strip_url_secrets
+
+__all__ = ["GOVERNORS", "ButlerSource"]
+
+_log = logging.getLogger(__name__)
+
+GOVERNORS = ("instrument", "skymap")
+"""Governor dimensions a notebook data id usually leaves out; filled when the repository has one."""
+
+_INSTALL = "pip install 'glue-skybkg[butler]'"
+
+
+class ButlerSource:
+    """Products of a Butler repository (local sqlite/Postgres or a remote Butler server).
+
+    Parameters
+    ----------
+    repo_or_butler
+        A repository path, URI or label (``"dp02"`` on the Rubin Science Platform), or an
+        existing ``Butler`` or any object with ``getURI(dataset_type, data_id)``.
+    collections
+        Collections to search, e.g. ``"2.2i/runs/DP0.2"`` (ignored for a Butler object).
+    http
+        The HTTP layer for ``https`` URIs (remote Butler presigned links); default one
+        with the token from the environment and no host allowed to receive it.
+
+    Examples
+    --------
+    >>> src = ButlerSource("/data/repo", collections="2.2i/runs/DP0.2")   # doctest: +SKIP
+    >>> src.get("calexp", {"visit": 512055, "detector": 75})              # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        repo_or_butler: Any,
+        collections: str | list[str] | None = None,
+        *,
+        http: HttpClient | None = None,
+    ):
+        if hasattr(repo_or_butler, "getURI"):
+            self.butler = repo_or_butler
+            repo = getattr(repo_or_butler, "_config", None)
+            label = str(getattr(repo, "configFile", None) or type(repo_or_butler).__name__)
+            collections = collections or _collections_of(repo_or_butler)
+        else:
+            label = os.fspath(repo_or_butler)
+            self.butler = _open_butler(label, collections)
+        self.collections = [collections] if isinstance(collections, str) else list(collections or [])
+        self.http = http if http is not None else HttpClient()
+        query = f"?collections={','.join(self.collections)}" if self.collections else ""
+        self.spec = f"butler:{strip_url_secrets(label)}{query}"
+        self._governor_values: dict[str, list[str]] = {}
+
+    def __repr__(self) -> str:
+        return f"ButlerSource({self.spec!r})"
+
+    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
+        """The product of ``dataset_type`` for ``data_id`` (governors filled if unambiguous)."""
+        full_id = self.complete_data_id(dataset_type, data_id)
+        uri = self.uri(dataset_type, full_id)
+        provenance = Provenance(self.spec, dataset_type, dict(data_id), strip_url_secrets(uri))
+        return load_product(self._local(uri), dataset_type, provenance)
+
+    def uri(self, dataset_type: str, data_id: DataId) -> str:
+        """The URI the Butler gives for the product (a file path or a presigned https URL)."""
+        try:
+            found = self.butler.getURI(dataset_type, dict(data_id))
+        except LookupError as exc:
+            raise ProductNotFound(
+                f"The Butler {self.spec} has no {dataset_type} for {dict(data_id)}. "
+                + self._what_exists(dataset_type, data_id, exc)
+            ) from None
+        return str(found.geturl() if hasattr(found, "geturl") else found)
+
+    def complete_data_id(self, dataset_type: str, data_id: DataId) -> dict[str, Any]:
+        """``data_id`` with the governor dimensions it lacks, when the repository has one value.
+
+        Raises
+        ------
+        AmbiguousProduct
+            The repository has several values of a missing governor; they are listed.
+        """
+        full = dict(data_id)
+        needed = self._required_dimensions(dataset_type)
+        for governor in GOVERNORS:
+            if governor in full or (needed is not None and governor not in needed):
+                continue
+            values = self._values(governor)
+            if values is None:
+                continue
+            if len(values) == 1:
+                full[governor] = values[0]
+            elif needed is not None:
+                raise AmbiguousProduct(
+                    f"The Butler {self.spec} has several {governor} values {values}; add "
+                    f"{governor!r} to the data id {dict(data_id)}."
+                )
+        return full
+
+    def _required_dimensions(self, dataset_type: str) -> set[str] | None:
+        try:
+            registered = self.butler.get_dataset_type(dataset_type)
+        except AttributeError:
+            return None
+        except LookupError:
+            raise ProductNotFound(
+                f"The Butler {self.spec} has no dataset type {dataset_type!r}; it has "
+                f"{self._dataset_type_names()}."
+            ) from None
+        return set(registered.dimensions.required)
+
+    def _values(self, governor: str) -> list[str] | None:
+        if governor not in self._governor_values:
+            try:
+                records = self.butler.query_dimension_records(governor, explain=False)
+            except AttributeError:
+                return None
+            self._governor_values[governor] = sorted(str(r.name) for r in records)
+        return self._governor_values[governor]
+
+    def _dataset_type_names(self) -> list[str]:
+        try:
+            return sorted(dt.name for dt in self.butler.registry.queryDatasetTypes())
+        except AttributeError:
+            return []
+
+    def _what_exists(self, dataset_type: str, data_id: DataId, exc: Exception) -> str:
+        if not hasattr(self.butler, "query_datasets"):
+            return str(exc)
+        present = []
+        for name in self._dataset_type_names():
+            try:
+                if self.butler.query_datasets(name, data_id=dict(data_id), limit=1, explain=False):
+                    present.append(name)
+            except Exception as query_exc:  # noqa: BLE001 - a data id that does not fit a type
+                _log.debug("query of %s for %s: %s", name, dict(data_id), query_exc)
+        others = self.butler.query_datasets(dataset_type, limit=6, explain=False)
+        text = f"For that data id it has: {', '.join(present) or 'nothing'}."
+        if others:
+            ids = "; ".join(str(ref.dataId.mapping) for ref in others[:5])
+            text += f" Some {dataset_type} data ids it has: {ids}."
+        return text
+
+    def _local(self, uri: str) -> Path:
+        """A local path holding the file at ``uri`` (downloaded through the cache if remote)."""
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(uri)
+        if parts.scheme in ("", "file"):
+            return Path(unquote(parts.path))
+        if parts.scheme in ("http", "https"):
+            return self.http.fetch(uri)
+        raise ServiceError(
+            f"The Butler {self.spec} stores {parts.scheme}:// files; only "
+            "local files and http(s) links (remote Butler servers) can be read."
+        )
+
+
+def _open_butler(repo: str, collections: str | list[str] | None):
+    try:
+        from lsst.daf.butler import Butler
+    except ImportError:
+        raise MissingDependency(
+            f"Reading a Butler repository needs lsst-daf-butler: {_INSTALL}"
+        ) from None
+    return Butler(repo, collections=collections)
+
+
+def _collections_of(butler: Any) -> list[str]:
+    try:
+        return list(butler.collections.defaults)
+    except AttributeError:
+        return []

@@ -1,0 +1,167 @@
+"""Build a real Butler repository (sqlite registry, file datastore) holding given FITS files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import MissingDependency
+from .dataset_types import product_kind
+from .detectors import detector_full_name
+
+__all__ = ["DP02_DATASET_TYPES", "create_butler_repo"]
+
+_VISIT_DIMENSIONS = ("instrument", "visit", "detector")
+_COADD_DIMENSIONS = ("skymap", "tract", "patch", "band")
+
+DP02_DATASET_TYPES = {
+    "calexp": _VISIT_DIMENSIONS,
+    "calexpBackground": _VISIT_DIMENSIONS,
+    "deepCoadd": _COADD_DIMENSIONS,
+    "deepCoadd_calexp": _COADD_DIMENSIONS,
+    "deepCoadd_calexp_background": _COADD_DIMENSIONS,
+}
+"""The DP0.2 dataset types every repository gets, with their dimensions."""
+
+# The DC2 sky map has 7 x 7 patches per tract, numbered row by row.
+_PATCHES_PER_SIDE = 7
+_DEFAULT_DAY_OBS = 20220101
+# Storage class names of the afw types. Their Python types (lsst.afw) are only imported by
+# Butler.get; registering, ingesting and getURI never import them, so the standard names
+# work without lsst.afw and the repository matches a real DP0.2 one.
+_STORAGE_CLASSES = {"exposure": "ExposureF", "background": "Background"}
+_FORMATTER = "skybkg_adapters.sources.butler_formatter.SkyFitsFormatter"
+
+
+def create_butler_repo(
+    root: str | os.PathLike,
+    products: Iterable[tuple[str, Mapping[str, Any], str | os.PathLike]],
+    run: str = "2.2i/runs/DP0.2",
+    instrument: str = "LSSTCam-imSim",
+    skymap: str = "DC2",
+    transfer: str = "copy",
+) -> Path:
+    """Create a Butler repository at ``root`` and ingest ``products`` into the RUN ``run``.
+
+    The registry gets the DP0.2 dimensions the data ids need (instrument, detector,
+    physical_filter, band, day_obs, visit, skymap, tract, patch) and the dataset types of
+    :data:`DP02_DATASET_TYPES` (others named in ``products`` are registered with visit or
+    coadd dimensions, whichever their data id has).
+
+    Parameters
+    ----------
+    root
+        A new folder for the repository.
+    products
+        ``(dataset_type, data_id, path)`` triples. Visit data ids need ``visit``,
+        ``detector`` and ``band`` (``physical_filter`` defaults to ``<band>_sim_1.4``,
+        ``day_obs`` to 20220101); coadd data ids need ``tract``, ``patch`` and ``band``.
+    run, instrument, skymap
+        The RUN collection and the governor values filled into every data id.
+    transfer
+        How files enter the datastore. ``"copy"`` (default) makes a self-contained,
+        relocatable repository laid out exactly as a Butler file datastore; ``"symlink"``
+        and ``"direct"`` leave the files where they are and break if they move.
+
+    Returns
+    -------
+    Path
+        The repository root, ready for ``Butler(root, collections=run)``.
+
+    Raises
+    ------
+    MissingDependency
+        lsst-daf-butler is not installed.
+    """
+    try:
+        from lsst.daf.butler import Butler, DatasetRef, DatasetType, FileDataset
+    except ImportError:
+        raise MissingDependency(
+            "Creating a Butler repository needs lsst-daf-butler: pip install 'glue-skybkg[butler]'"
+        ) from None
+
+    root = Path(root)
+    products = [(dt, dict(data_id), Path(path)) for dt, data_id, path in products]
+    Butler.makeRepo(str(root))
+    butler = Butler(str(root), writeable=True)
+    registry = butler.registry
+    universe = butler.dimensions
+
+    _insert_dimensions(registry, products, instrument, skymap)
+    types = dict(DP02_DATASET_TYPES)
+    for dataset_type, data_id, _ in products:
+        types.setdefault(dataset_type, _VISIT_DIMENSIONS if "visit" in data_id else _COADD_DIMENSIONS)
+    for name, dimensions in types.items():
+        storage = _STORAGE_CLASSES[product_kind(name)]
+        registry.registerDatasetType(DatasetType(name, dimensions, storage, universe=universe))
+    registry.registerRun(run)
+
+    datasets = []
+    for dataset_type, data_id, path in products:
+        full_id = _governed(data_id, types[dataset_type], instrument, skymap)
+        ref = DatasetRef(registry.getDatasetType(dataset_type), full_id, run=run)
+        datasets.append(FileDataset(path=str(path.resolve()), refs=[ref], formatter=_FORMATTER))
+    if datasets:
+        butler.ingest(*datasets, transfer=transfer)
+    return root
+
+
+def _governed(data_id: dict, dimensions: tuple[str, ...], instrument: str, skymap: str) -> dict:
+    """``data_id`` restricted to ``dimensions`` with the governor values added."""
+    full = {"instrument": instrument, "skymap": skymap, **data_id}
+    return {key: full[key] for key in dimensions}
+
+
+def _insert_dimensions(registry, products, instrument: str, skymap: str) -> None:
+    """Insert the dimension records every data id of ``products`` refers to."""
+    visits, detectors, filters, days, patches = {}, set(), {}, set(), set()
+    for _, data_id, _ in products:
+        if "visit" in data_id:
+            band = str(data_id.get("band", "i"))
+            physical_filter = str(data_id.get("physical_filter", f"{band}_sim_1.4"))
+            day_obs = int(data_id.get("day_obs", _DEFAULT_DAY_OBS))
+            visits[int(data_id["visit"])] = (physical_filter, day_obs)
+            filters[physical_filter] = band
+            days.add(day_obs)
+            detectors.add(int(data_id["detector"]))
+        elif "tract" in data_id:
+            patches.add((int(data_id["tract"]), int(data_id["patch"])))
+
+    registry.insertDimensionData("instrument", {
+        "name": instrument, "visit_max": 10**8, "exposure_max": 10**8,
+        "detector_max": 1000, "class_name": "lsst.obs.lsst.LsstCamImSim",
+    })
+    if filters:
+        registry.insertDimensionData("physical_filter", *(
+            {"instrument": instrument, "name": name, "band": band} for name, band in filters.items()
+        ))
+        registry.insertDimensionData("day_obs", *({"instrument": instrument, "id": d} for d in days))
+        registry.insertDimensionData("detector", *(_detector_record(instrument, d) for d in detectors))
+        registry.insertDimensionData("visit", *(
+            {"instrument": instrument, "id": visit, "name": str(visit),
+             "physical_filter": physical_filter, "day_obs": day_obs}
+            for visit, (physical_filter, day_obs) in visits.items()
+        ))
+    registry.insertDimensionData("skymap", {
+        "name": skymap, "hash": skymap.encode(), "tract_max": 10**5,
+        "patch_nx_max": _PATCHES_PER_SIDE, "patch_ny_max": _PATCHES_PER_SIDE,
+    })
+    tracts = sorted({tract for tract, _ in patches})
+    if tracts:
+        registry.insertDimensionData("tract", *({"skymap": skymap, "id": t} for t in tracts))
+        registry.insertDimensionData("patch", *(
+            {"skymap": skymap, "tract": tract, "id": patch,
+             "cell_x": patch % _PATCHES_PER_SIDE, "cell_y": patch // _PATCHES_PER_SIDE}
+            for tract, patch in sorted(patches)
+        ))
+
+
+def _detector_record(instrument: str, detector: int) -> dict:
+    full_name = detector_full_name(instrument, detector) or f"D{detector:03d}"
+    raft, _, name_in_raft = full_name.partition("_")
+    return {
+        "instrument": instrument, "id": detector, "full_name": full_name,
+        "raft": raft or None, "name_in_raft": name_in_raft or full_name, "purpose": "SCIENCE",
+    }

@@ -1,0 +1,22 @@
+"""Which dataset types are background lists and which are exposures: the one rule every source uses."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = ["ProductKind", "product_kind"]
+
+ProductKind = Literal["exposure", "background"]
+"""What a dataset type holds: an afw Exposure or an afw BackgroundList."""
+
+
+def product_kind(dataset_type: str) -> ProductKind:
+    """``"background"`` for BackgroundList dataset types, ``"exposure"`` for everything else.
+
+    DP0.2 spells them ``calexpBackground`` and ``deepCoadd_calexp_background``; DP1
+    ``visit_image_background``, ``deep_coadd_background``,
+    ``preliminary_visit_image_background``: all end in ``Background`` or ``_background``.
+    """
+    if dataset_type.endswith("Background") or dataset_type.endswith("_background"):
+        return "background"
+    return "exposure"

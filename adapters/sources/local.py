@@ -1,0 +1,169 @@
+"""Products as files under a folder: a Butler file-datastore copy, or any naming given as a template."""
+
+from __future__ import annotations
+
+import glob
+import os
+import string
+from pathlib import Path
+
+from ..container import BackgroundModel, Provenance, SkyImage
+from ..errors import AmbiguousProduct, ProductNotFound
+from .base import DataId, load_product
+from .detectors import detector_full_name
+
+__all__ = ["LocalSource"]
+
+_FITS_SUFFIXES = (".fits", ".fits.fz", ".fits.gz", ".fit")
+_INSTRUMENTS = ("LSSTCam-imSim", "LSSTComCam", "LSSTCam")
+_SHOWN = 8
+
+
+class LocalSource:
+    """Products stored as FITS files under ``root``.
+
+    Parameters
+    ----------
+    root
+        The folder.
+    template
+        A :meth:`str.format` pattern relative to ``root`` naming each file from
+        ``dataset_type`` and the data-id keys, e.g. ``"{dataset_type}_{visit}_{detector}.fits"``
+        (glob characters allowed). Without one, the folder is read as a Butler file
+        datastore (``<run>/<dataset_type>/.../<dataset_type>_<data id values>_<run>.fits``):
+        a file matches when it lies in a folder named after the dataset type and every
+        data-id value appears in its path (detectors also by full name, ``R20_S10``).
+
+    Examples
+    --------
+    >>> src = LocalSource("/data/dp02-copy")                      # doctest: +SKIP
+    >>> src.get("calexp", {"visit": 512055, "detector": 75})       # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | os.PathLike, template: str | None = None):
+        self.root = Path(root).expanduser().resolve()
+        if not self.root.is_dir():
+            raise ProductNotFound(f"{self.root} is not a folder; give the folder holding the products")
+        self.template = template
+        self.spec = str(self.root)
+
+    def __repr__(self) -> str:
+        template = f", template={self.template!r}" if self.template else ""
+        return f"LocalSource({self.spec!r}{template})"
+
+    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
+        """The product of ``dataset_type`` for ``data_id``, read from its file."""
+        path = self.locate(dataset_type, data_id)
+        provenance = Provenance(self.spec, dataset_type, dict(data_id), path.as_uri())
+        return load_product(path, dataset_type, provenance)
+
+    def locate(self, dataset_type: str, data_id: DataId) -> Path:
+        """The one file holding ``dataset_type`` for ``data_id``.
+
+        Raises
+        ------
+        ProductNotFound
+            No file matches; the message lists what exists for that dataset type and data id.
+        AmbiguousProduct
+            Several files match; the message lists them.
+        """
+        if self.template is not None:
+            matches = self._by_template(dataset_type, data_id)
+        else:
+            matches = [
+                self.root / rel
+                for dt, rel in self._index()
+                if dt == dataset_type and _matches(rel, data_id)
+            ]
+        if len(matches) == 1:
+            return matches[0]
+        asked = f"{dataset_type} {dict(data_id)}"
+        if matches:
+            raise AmbiguousProduct(
+                f"{len(matches)} files under {self.root} match {asked}:\n"
+                + self._listing(matches)
+                + "\nAdd keys to the data id (band, physical_filter, instrument, skymap) to pick one."
+            )
+        raise ProductNotFound(f"No file under {self.root} holds {asked}. " + self._what_exists(
+            dataset_type, data_id))
+
+    def _by_template(self, dataset_type: str, data_id: DataId) -> list[Path]:
+        fields = {name for _, name, _, _ in string.Formatter().parse(self.template) if name}
+        missing = sorted(fields - set(data_id) - {"dataset_type"})
+        if missing:
+            raise ProductNotFound(
+                f"The file template {self.template!r} needs {missing}; the data id "
+                f"{dict(data_id)} does not have them."
+            )
+        pattern = self.template.format(dataset_type=dataset_type, **data_id)
+        return sorted(Path(p) for p in glob.glob(str(self.root / pattern)))
+
+    def _index(self) -> list[tuple[str, Path]]:
+        """Every FITS file under the root (relative path) with the dataset type its folders give."""
+        found = []
+        for folder, _, names in os.walk(self.root):
+            parts = Path(folder).relative_to(self.root).parts
+            for name in names:
+                if name.startswith(".") or not name.lower().endswith(_FITS_SUFFIXES):
+                    continue
+                # The datastore template puts the dataset type both as a folder and as the
+                # file-name prefix; the longest such folder wins (deepCoadd vs deepCoadd_calexp).
+                types = [p for p in parts if name.startswith(p + "_")]
+                if types:
+                    found.append((max(types, key=len), Path(*parts, name)))
+        return sorted(found)
+
+    def _what_exists(self, dataset_type: str, data_id: DataId) -> str:
+        if self.template is not None:
+            fields = {name for _, name, _, _ in string.Formatter().parse(self.template) if name}
+            wild = self.template.format(
+                dataset_type=dataset_type, **{k: "*" for k in fields - {"dataset_type"}}
+            )
+            existing = sorted(Path(p) for p in glob.glob(str(self.root / wild)))
+            if not existing:
+                return f"No file matches the template {self.template!r} for {dataset_type!r} at all."
+            return f"Files of {dataset_type} there:\n" + self._listing(existing)
+        index = self._index()
+        if not index:
+            return (
+                "The folder holds no Butler-datastore files (<run>/<dataset_type>/.../"
+                "<dataset_type>_....fits); pass template= to describe its naming."
+            )
+        same_id = sorted({dt for dt, rel in index if _matches(rel, data_id)})
+        same_type = [self.root / rel for dt, rel in index if dt == dataset_type]
+        text = ""
+        if same_id:
+            text += f"For that data id there is: {', '.join(same_id)}. "
+        if same_type:
+            text += f"Files of {dataset_type} there:\n" + self._listing(same_type)
+        else:
+            types = sorted({dt for dt, _ in index})
+            text += f"There is no {dataset_type} at all; dataset types present: {', '.join(types)}."
+        return text
+
+    def _listing(self, paths: list[Path]) -> str:
+        shown = [f"  {p.relative_to(self.root)}" for p in paths[:_SHOWN]]
+        if len(paths) > _SHOWN:
+            shown.append(f"  ... and {len(paths) - _SHOWN} more")
+        return "\n".join(shown)
+
+
+def _normalise(text: str) -> str:
+    # Butler file names replace '.' and '/' of values by '_' (i_sim_1.4 -> i_sim_1_4).
+    return text.replace("/", "_").replace(".", "_")
+
+
+def _matches(relative: Path, data_id: DataId) -> bool:
+    """Whether every value of ``data_id`` appears as whole ``_``/``/``-separated words in ``relative``."""
+    words = "_" + _normalise(str(relative)) + "_"
+    instrument = str(data_id.get("instrument") or next(
+        (name for name in _INSTRUMENTS if f"_{_normalise(name)}_" in words), ""))
+    for key, value in data_id.items():
+        variants = {_normalise(str(value))}
+        if key == "detector" and str(value).isdigit():
+            full_name = detector_full_name(instrument, value)
+            if full_name:
+                variants.add(full_name)
+        if not any(f"_{v}_" in words for v in variants):
+            return False
+    return True
