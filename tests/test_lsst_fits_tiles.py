@@ -28,7 +28,10 @@ def _same(fast, reference):
     assert fast.tobytes() == reference.astype(fast.dtype).tobytes()
 
 
-def test_fpacked_afw_file_matches_astropy(realdata):
+@pytest.mark.parametrize("inflate", ["default", "stdlib zlib"])
+def test_fpacked_afw_file_matches_astropy(realdata, monkeypatch, inflate):
+    if inflate == "stdlib zlib":
+        monkeypatch.setattr(tiles_module, "_isal", None)
     path = realdata / "afw__ticketdm26260.fits.fz"
     _same(_fast(path), _astropy(path))
 
@@ -110,7 +113,10 @@ def test_other_layouts_fall_back_to_astropy(tmp_path, compression, tile):
     np.testing.assert_array_equal(read_exposure(path).image, data.astype(np.float32))
 
 
-def test_corrupt_tile_is_a_format_error(tmp_path):
+@pytest.mark.parametrize("inflate", ["default", "stdlib zlib"])
+def test_corrupt_tile_is_a_format_error(tmp_path, monkeypatch, inflate):
+    if inflate == "stdlib zlib":
+        monkeypatch.setattr(tiles_module, "_isal", None)
     data = np.random.default_rng(2).normal(size=(20, 50)).astype(np.float32)
     path = tmp_path / "corrupt.fits"
     _write(path, data)

@@ -2,11 +2,12 @@
 
 astropy decompresses tile by tile in one thread (about 0.6 s for a 4072x4000 float32
 plane). Here every tile's compressed bytes are cut straight out of the heap and
-inflated in a thread pool (zlib releases the GIL), and GZIP_2's byte shuffle is undone
-with one strided numpy copy that also converts to native byte order. The result is
-the array astropy returns with ``do_not_scale_image_data=True``. Layouts this does not
-cover (RICE, quantised floats, tiles narrower than a row, ...) return None so the
-caller falls back to astropy.
+inflated in a thread pool (zlib and ISA-L release the GIL; ISA-L's inflate, from the
+``isal`` package, is about twice as fast as zlib's and is used when installed), and
+GZIP_2's byte shuffle is undone with one strided numpy copy per byte plane that also
+converts to native byte order. The result is the array astropy returns with
+``do_not_scale_image_data=True``. Layouts this does not cover (RICE, quantised floats,
+tiles narrower than a row, ...) return None so the caller falls back to astropy.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from astropy.io import fits
 
 from ..errors import FormatError
 
+try:
+    from isal import isal_zlib as _isal
+except ImportError:  # the stdlib inflate is correct, only slower
+    _isal = None
+
 __all__ = ["decompress_row_tiles"]
 
 _GZIP = ("GZIP_1", "GZIP_2")
@@ -33,6 +39,14 @@ _DESCRIPTOR = re.compile(r"^1?([PQ])B(\(\d*\))?$")
 # Below this many pixels thread start-up costs more than it saves.
 _SERIAL_PIXELS = 1 << 18
 _WBITS_AUTO = 32 + zlib.MAX_WBITS  # accept gzip (cfitsio) or zlib streams
+_INFLATE_ERRORS = (zlib.error,) if _isal is None else (zlib.error, _isal.error)
+
+
+def _inflate(data) -> bytes:
+    """Inflate one tile's gzip (cfitsio) or zlib stream."""
+    if _isal is not None:
+        return _isal.decompress(data, _WBITS_AUTO)
+    return zlib.decompress(data, _WBITS_AUTO)
 
 
 def _tile_dtype(nbytes: int, npix: int, zbitpix: int) -> np.dtype:
@@ -128,18 +142,22 @@ def decompress_row_tiles(path, index: int, hdu: fits.BinTableHDU, image_header: 
             r1 = min(r0 + rows_per_tile, height)
             npix = (r1 - r0) * width
             try:
-                raw = zlib.decompress(heap[starts[tile]:starts[tile] + counts[tile]], _WBITS_AUTO)
+                raw = _inflate(heap[starts[tile]:starts[tile] + counts[tile]])
                 dtype = _tile_dtype(len(raw), npix, zbitpix)
-            except (zlib.error, ValueError) as exc:
+            except (*_INFLATE_ERRORS, ValueError) as exc:
                 raise FormatError(path, f"tile {tile} cannot be decompressed ({exc}); the file "
                                   "is corrupt", hdu=index) from None
             planes = np.frombuffer(raw, np.uint8)
             if shuffled and dtype.itemsize > 1:
                 planes = planes.reshape(dtype.itemsize, npix)
                 if dtype.itemsize == out.itemsize and dtype.kind == out.dtype.kind:
-                    # One strided copy un-shuffles and, read back to front, byte-swaps.
+                    # Byte plane k holds byte k (big-endian) of every pixel: copying each
+                    # plane into its native byte slot un-shuffles and byte-swaps at once;
+                    # one copy per plane is ~2x faster than a single transposing copy.
                     target = out_bytes[r0:r1].reshape(npix, out.itemsize)
-                    target[...] = planes[::-1].T if little else planes.T
+                    last = out.itemsize - 1
+                    for k in range(out.itemsize):
+                        target[:, k] = planes[last - k if little else k]
                     continue
                 planes = np.ascontiguousarray(planes.T)
             out[r0:r1] = planes.view(dtype).reshape(r1 - r0, width)
