@@ -1,0 +1,355 @@
+"""The notebook's steps on glue Data: attach, restore, difference, statistics, compare.
+
+Every menu item, layer action and tool of the plugin calls these; notebooks and tests call
+them directly.  They never modify pixels in place: each result is a new derived component,
+computed lazily and saved in sessions as a recipe (see :mod:`glue_skybkg.gluedata`).
+Pure array arithmetic and statistics live in :mod:`glue_skybkg.analysis`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from glue.config import autolinker
+from glue.core import Data
+from glue.core.component_id import ComponentID
+from glue.core.link_helpers import LinkSame
+from skybkg_adapters import BackgroundModel, SkybkgError
+
+from . import analysis
+from .gluedata import (
+    BACKGROUND,
+    IMAGE,
+    MASK,
+    RESTORED,
+    ArithmeticLink,
+    BackgroundLink,
+    data_bbox,
+)
+from .session import ProductRecipe
+
+__all__ = [
+    "GridMismatch",
+    "Comparison",
+    "attach_background",
+    "attach_pending_backgrounds",
+    "restore_background",
+    "difference",
+    "compare_with_stored_background",
+    "selection_mask",
+    "background_statistics",
+    "background_histogram",
+    "default_component",
+]
+
+
+class GridMismatch(SkybkgError, ValueError):
+    """Two images (or an image and a background) do not cover the same pixels."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Result of :func:`compare_with_stored_background`: the residual component and its stats."""
+
+    component: ComponentID
+    statistics: dict
+
+
+def _labels(data: Data) -> list[str]:
+    return [cid.label for cid in data.components]
+
+
+def _require(data: Data, label: str, hint: str) -> None:
+    if label not in _labels(data):
+        raise SkybkgError(f"{data.label!r} has no {label!r} component; {hint}")
+
+
+def _check_grid(a: Data, b: Data, what: str) -> None:
+    if a.shape != b.shape or data_bbox(a) != data_bbox(b):
+        raise GridMismatch(
+            f"cannot {what}: {a.label!r} covers bbox {data_bbox(a)} (x0, y0, width, height) but "
+            f"{b.label!r} covers {data_bbox(b)}; both must be on the same pixel grid "
+            "(e.g. deepCoadd and deepCoadd_calexp of one patch)"
+        )
+
+
+def _background_source(background: Any) -> tuple[BackgroundModel | None, ProductRecipe | None,
+                                                   np.ndarray | None, tuple]:
+    """(model, recipe, already-rendered pixels, bbox) of what attach_background was given."""
+    if isinstance(background, str | os.PathLike):
+        from skybkg_adapters.lsst_fits import read_background
+
+        model = read_background(background)
+        return model, ProductRecipe(path=os.fspath(background)), None, model.bbox
+    if isinstance(background, BackgroundModel):
+        try:
+            recipe = ProductRecipe.for_product(background)
+        except ValueError:
+            recipe = None  # built in memory: usable now, refused by save_session (see the link)
+        return background, recipe, None, background.bbox
+    if isinstance(background, Data) and background.meta.get("skybkg_kind") == "background":
+        prov = background.meta.get("provenance")
+        comp = background.get_component(background.id[BACKGROUND])
+        log = getattr(comp, "_load_log", None)
+        if prov and prov.get("dataset_type"):
+            recipe = ProductRecipe(provenance=prov)
+        elif log is not None:
+            recipe = ProductRecipe(path=log.path)
+        elif prov and prov.get("uri"):
+            recipe = ProductRecipe(path=prov["uri"])
+        else:
+            recipe = None
+        pixels = np.asarray(comp.data)
+        return None, recipe, pixels, tuple(background.meta["bbox"])
+    raise TypeError(
+        "background must be a BackgroundList file path, a BackgroundModel or a background Data "
+        f"opened by this plugin; got {type(background).__name__}"
+    )
+
+
+def attach_background(data: Data, background: Any, data_collection: Any = None) -> ComponentID:
+    """Attach a background model to an image as a lazy ``background`` component.
+
+    Parameters
+    ----------
+    data
+        The image (e.g. a calexp) the background was subtracted from.
+    background
+        A BackgroundList file path, a :class:`~skybkg_adapters.BackgroundModel`, or a
+        background Data opened by this plugin.
+    data_collection
+        Unused; accepted so every action has the same call shape.
+
+    Returns
+    -------
+    ComponentID
+        The ``background`` component: rendered on first access, cached, saved as a recipe.
+
+    Raises
+    ------
+    GridMismatch
+        The background covers another bbox than the image.
+    SkybkgError
+        The image already has a different background attached.
+    """
+    model, recipe, pixels, bbox = _background_source(background)
+    if tuple(bbox) != data_bbox(data):
+        raise GridMismatch(
+            f"the background covers bbox {tuple(bbox)} but {data.label!r} covers "
+            f"{data_bbox(data)} (x0, y0, width, height); attach the background of this image"
+        )
+    if BACKGROUND in _labels(data):
+        link = data.get_component(data.id[BACKGROUND]).link
+        if isinstance(link, BackgroundLink) and recipe is not None and link.recipe == recipe:
+            return data.id[BACKGROUND]
+        raise SkybkgError(
+            f"{data.label!r} already has a background attached ({link.recipe.describe()}); "
+            "open the image again to use another one"
+        )
+    to = ComponentID(BACKGROUND, parent=data)
+    link = BackgroundLink(list(data.pixel_component_ids), to, recipe, model=model,
+                          rendered=pixels)
+    data.add_component(link, to)
+    return to
+
+
+def _match_score(image: Data, background: Data) -> int:
+    """How well a background's dataset type names an image's (calexpBackground -> calexp)."""
+    bkg_type = ((background.meta.get("provenance") or {}).get("dataset_type") or
+                background.label or "")
+    img_type = ((image.meta.get("provenance") or {}).get("dataset_type") or image.label or "")
+    stem = bkg_type.removesuffix("_background").removesuffix("Background")
+    return 2 if img_type and stem == img_type else 0
+
+
+def attach_pending_backgrounds(data_collection: Any) -> list:
+    """Attach every background Data in the collection to an open image with the same bbox.
+
+    The background Data leaves the collection once attached (the image's ``background``
+    component replaces it).  With several candidate images, the one whose dataset type the
+    background names (calexpBackground -> calexp, X_background -> X) wins, then the latest.
+    Returns the attached ``(image, component_id)`` pairs.
+    """
+    attached = []
+    backgrounds = [d for d in data_collection if d.meta.get("skybkg_kind") == "background"]
+    for bkg in backgrounds:
+        bbox = tuple(bkg.meta.get("bbox") or ())
+        images = [
+            d for d in data_collection
+            if d.meta.get("skybkg_kind") == "exposure" and data_bbox(d) == bbox
+            and BACKGROUND not in _labels(d)
+        ]
+        if not images:
+            continue
+        best = max(reversed(images), key=lambda d: _match_score(d, bkg))
+        attached.append((best, attach_background(best, bkg)))
+        data_collection.remove(bkg)
+    return attached
+
+
+@autolinker("Sky backgrounds: attach to images")
+def _attach_on_add(data_collection: Any) -> list:
+    # glue runs every autolinker whenever the application adds data (File > Open Data,
+    # load_data, add_data): the one hook that sees the collection. It suggests no links.
+    attach_pending_backgrounds(data_collection)
+    return []
+
+
+def restore_background(data: Data, data_collection: Any = None) -> ComponentID:
+    """Add ``image + background`` as a new component (the calexp with its sky put back).
+
+    Non-destructive: ``image`` is untouched.  Calling it again returns the existing
+    component instead of adding the background twice.
+    """
+    if RESTORED in _labels(data):
+        return data.id[RESTORED]
+    _require(data, IMAGE, "restore needs an exposure")
+    _require(data, BACKGROUND, "attach its background first (open the BackgroundList file "
+                               "or use attach_background)")
+    to = ComponentID(RESTORED, parent=data)
+    link = ArithmeticLink([data.id[IMAGE], data.id[BACKGROUND]], to, "restore",
+                          (None, IMAGE), (None, BACKGROUND))
+    data.add_component(link, to)
+    return to
+
+
+def _link_pixels(data_collection: Any, a: Data, b: Data) -> None:
+    """Make ``b`` displayable over ``a`` (same grid): link their pixel axes once."""
+    if data_collection is None:
+        return
+    for link in data_collection.external_links:
+        if isinstance(link, LinkSame) and {link.data1, link.data2} == {a, b}:
+            return
+    for ca, cb in zip(a.pixel_component_ids, b.pixel_component_ids, strict=True):
+        data_collection.add_link(LinkSame(ca, cb, data1=a, data2=b))
+
+
+def difference(data_a: Data, data_b: Data, data_collection: Any = None,
+               component_a: str = IMAGE, component_b: str = IMAGE) -> ComponentID:
+    """``A - B`` of two images on one pixel grid, as a new component of ``data_a``.
+
+    E.g. deepCoadd - deepCoadd_calexp, which should equal deepCoadd_calexp_background.
+    The component is labelled ``"<component_a> - <B label>"`` (plus ``.<component_b>`` when
+    that is not ``image``); asking again returns the existing one.
+
+    Raises
+    ------
+    GridMismatch
+        The two images differ in shape or bbox.
+    """
+    _check_grid(data_a, data_b, "take the difference")
+    _require(data_a, component_a, "choose an existing component")
+    _require(data_b, component_b, "choose an existing component")
+    label = f"{component_a} - {data_b.label}"
+    if component_b != IMAGE:
+        label += f".{component_b}"
+    if label in _labels(data_a):
+        return data_a.id[label]
+    to = ComponentID(label, parent=data_a)
+    link = ArithmeticLink([data_a.id[component_a]], to, "difference",
+                          (None, component_a), (data_b, component_b))
+    data_a.add_component(link, to)
+    _link_pixels(data_collection, data_a, data_b)
+    return to
+
+
+def compare_with_stored_background(data_a: Data, data_b: Data,
+                                   data_collection: Any = None) -> Comparison:
+    """(deepCoadd - deepCoadd_calexp) - deepCoadd_calexp_background, with its statistics.
+
+    ``data_b`` (or else ``data_a``) must have the stored background attached.  The residual
+    is a new component of ``data_a``; a near-zero residual shows the difference of the two
+    coadds is the residual background.
+    """
+    holder = data_b if BACKGROUND in _labels(data_b) else data_a
+    _require(holder, BACKGROUND, f"attach the stored background (e.g. "
+                                 f"deepCoadd_calexp_background) to {data_b.label!r} first")
+    diff = difference(data_a, data_b, data_collection)
+    label = f"{diff.label} - {BACKGROUND}"
+    if label not in _labels(data_a):
+        to = ComponentID(label, parent=data_a)
+        link = ArithmeticLink([diff], to, "difference", (None, diff.label),
+                              (None if holder is data_a else holder, BACKGROUND))
+        data_a.add_component(link, to)
+    cid = data_a.id[label]
+    return Comparison(cid, background_statistics(data_a, cid))
+
+
+def default_component(data: Data) -> ComponentID:
+    """The component statistics describe by default: ``background`` if present, else ``image``."""
+    labels = _labels(data)
+    for label in (BACKGROUND, IMAGE):
+        if label in labels:
+            return data.id[label]
+    return data.main_components[0]
+
+
+def selection_mask(data: Data, subset_state: Any = None,
+                   exclude_mask_planes: Iterable[str] = ()) -> np.ndarray | None:
+    """Pixels used for statistics (``True`` = used): inside the subset, outside the mask planes.
+
+    None means every pixel.  Mask planes are looked up in the Data's ``mask_planes`` meta.
+    """
+    planes = list(exclude_mask_planes)
+    use = None
+    if subset_state is not None:
+        use = np.asarray(data.get_mask(subset_state), dtype=bool)
+    if planes:
+        known = data.meta.get("mask_planes") or {}
+        missing = [p for p in planes if p not in known]
+        if MASK not in _labels(data) or missing:
+            raise SkybkgError(
+                f"{data.label!r} has no mask plane(s) {missing or planes}; it has "
+                f"{sorted(known) or 'no mask'}"
+            )
+        bits = 0
+        for name in planes:
+            bits |= 1 << int(known[name])
+        clear = (np.asarray(data.get_data(data.id[MASK])) & bits) == 0
+        use = clear if use is None else use & clear
+    return use
+
+
+def _component_values(data: Data, component: Any) -> np.ndarray:
+    cid = default_component(data) if component is None else (
+        data.id[component] if isinstance(component, str) else component)
+    return np.asarray(data.get_data(cid))
+
+
+def background_statistics(data: Data, component: Any = None, subset_state: Any = None,
+                          exclude_mask_planes: Iterable[str] = ()) -> dict:
+    """The notebook's statistics block for one component, whole image or inside a subset.
+
+    Parameters
+    ----------
+    data
+        The Data.
+    component
+        Label or ComponentID; default ``background`` if attached, else ``image``.
+    subset_state
+        Only pixels inside this glue subset state.
+    exclude_mask_planes
+        Mask-plane names (e.g. ``("DETECTED", "BAD", "NO_DATA")``) whose pixels are left out.
+
+    Returns
+    -------
+    dict
+        ``n_pixels``, ``n_nan``, ``min``, ``max``, ``mean``, ``median``, ``std``
+        (see :func:`glue_skybkg.analysis.background_stats`).
+    """
+    values = _component_values(data, component)
+    return analysis.background_stats(values, selection_mask(data, subset_state,
+                                                            exclude_mask_planes))
+
+
+def background_histogram(data: Data, component: Any = None, subset_state: Any = None,
+                         exclude_mask_planes: Iterable[str] = (),
+                         bins: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """The notebook's histogram (1000 bins over the finite range) with the same selection."""
+    values = _component_values(data, component)
+    return analysis.histogram(values, bins=bins,
+                              mask=selection_mask(data, subset_state, exclude_mask_planes))

@@ -1,0 +1,263 @@
+"""Containers as glue Data: exposure components, WCS coordinates and derived images that save.
+
+An exposure becomes one :class:`~glue.core.data.Data` with ``image``, ``mask`` and ``variance``
+components, its celestial WCS as coordinates and its afw facts (``xy0``, mask-plane names,
+provenance) in ``meta``.  Full-resolution derived images (the rendered background, the image
+with the background restored, differences) are :class:`DerivedImageLink` components: computed
+once on first access, cached, and saved in sessions as a recipe, never as pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from glue.core import Data
+from glue.core.component_link import ComponentLink
+from skybkg_adapters import BackgroundModel, SkyImage
+
+from . import analysis
+from .session import ProductRecipe
+
+__all__ = [
+    "BACKGROUND",
+    "IMAGE",
+    "MASK",
+    "VARIANCE",
+    "RESTORED",
+    "image_to_data",
+    "background_to_data",
+    "data_bbox",
+    "DerivedImageLink",
+    "BackgroundLink",
+    "ArithmeticLink",
+    "derived_link",
+]
+
+IMAGE = "image"
+MASK = "mask"
+VARIANCE = "variance"
+BACKGROUND = "background"
+"""Label of the rendered-background component of an image (and of a background-only Data)."""
+RESTORED = "image + background"
+"""Label of the restored image: the calexp with its subtracted background added back."""
+
+
+def _meta(kind: str, bbox: tuple[int, int, int, int], mask_planes: Mapping[str, int],
+          provenance: Any) -> dict[str, Any]:
+    # JSON literals only: glue saves a plain dict in meta without a saver.
+    return {
+        "skybkg_kind": kind,
+        "xy0": [int(bbox[0]), int(bbox[1])],
+        "bbox": [int(v) for v in bbox],
+        "mask_planes": {str(k): int(v) for k, v in mask_planes.items()},
+        "provenance": None if provenance is None else provenance.to_dict(),
+    }
+
+
+def image_to_data(img: SkyImage, label: str = "") -> Data:
+    """An exposure as a glue Data: ``image``, ``mask``, ``variance``, WCS coordinates, afw meta.
+
+    ``meta`` holds ``skybkg_kind`` (``"exposure"``), ``xy0``, ``bbox`` (parent pixels),
+    ``mask_planes`` (name to bit) and ``provenance`` (a dict, or None).  An empty ``label``
+    lets :func:`glue.core.data_factories.load_data` name it after the file.
+    """
+    if not label and img.provenance is not None and img.provenance.dataset_type:
+        label = img.provenance.dataset_type
+    arrays = {IMAGE: img.image}
+    if img.mask is not None:
+        arrays[MASK] = img.mask
+    if img.variance is not None:
+        arrays[VARIANCE] = img.variance
+    data = Data(label=label, coords=img.wcs, **arrays)
+    data.meta.update(_meta("exposure", img.bbox, img.mask_planes, img.provenance))
+    return data
+
+
+def background_to_data(bkg: BackgroundModel, label: str = "") -> Data:
+    """A background model opened on its own: one ``background`` component, rendered now."""
+    if not label and bkg.provenance is not None and bkg.provenance.dataset_type:
+        label = bkg.provenance.dataset_type
+    data = Data(label=label, **{BACKGROUND: bkg.render()})
+    planes = bkg.layers[0].mask_planes
+    data.meta.update(_meta("background", bkg.bbox, planes, bkg.provenance))
+    return data
+
+
+def data_bbox(data: Data) -> tuple[int, int, int, int]:
+    """``(x0, y0, width, height)`` of a Data in parent pixels (xy0 from meta, else the origin)."""
+    x0, y0 = data.meta.get("xy0") or (0, 0)
+    height, width = data.shape
+    return int(x0), int(y0), int(width), int(height)
+
+
+def _render_recipe(*_pixels: np.ndarray) -> None:
+    """Placeholder ``using`` of background links: the pixels come from the recipe, not inputs."""
+    raise NotImplementedError("background links render from their recipe; call compute()")
+
+
+class DerivedImageLink(ComponentLink):
+    """A full-resolution derived image: computed whole on first access, then served from cache.
+
+    The cache is keyed on the identity of the input arrays, so replacing an input (e.g.
+    ``Data.update_components``) recomputes on the next access.  Subclasses implement
+    :meth:`_inputs` and :meth:`_compute`.
+    """
+
+    def __init__(self, frm: list, to: Any, using: Any) -> None:
+        super().__init__(frm, to, using=using)
+        self._cache: np.ndarray | None = None
+        self._cache_key: tuple | None = None
+
+    def _inputs(self, data: Data) -> tuple[np.ndarray, ...]:
+        """The full input arrays (their identities key the cache)."""
+        return ()
+
+    def _compute(self, data: Data, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+    def full(self, data: Data) -> np.ndarray:
+        """The whole derived image (computed once per set of inputs)."""
+        inputs = self._inputs(data)
+        key = tuple(id(a) for a in inputs)
+        if self._cache is None or key != self._cache_key:
+            result = self._compute(data, inputs)
+            result.setflags(write=False)  # shared by every view; nobody may write into it
+            self._cache, self._cache_key = result, key
+        return self._cache
+
+    @property
+    def is_computed(self) -> bool:
+        """Whether the full image is in the cache (used to show that loading stays lazy)."""
+        return self._cache is not None
+
+    def compute(self, data: Data, view: Any = None) -> np.ndarray:
+        """``data``'s derived image, or the ``view`` of it."""
+        result = self.full(data)
+        return result if view is None else result[view]
+
+
+class BackgroundLink(DerivedImageLink):
+    """The rendered background of an image, from a :class:`~glue_skybkg.session.ProductRecipe`.
+
+    ``recipe`` None (a model built in memory) works in a live session but cannot be saved.
+
+    ``model`` (optional) is the already-read background, so attaching it costs no re-read;
+    after a session restore it is fetched again through the recipe on first access.
+    """
+
+    def __init__(self, frm: list, to: Any, recipe: ProductRecipe | None,
+                 model: BackgroundModel | None = None,
+                 rendered: np.ndarray | None = None) -> None:
+        super().__init__(frm, to, using=_render_recipe)
+        self.recipe = recipe
+        self._model = model
+        if rendered is not None:
+            rendered.setflags(write=False)
+            self._cache, self._cache_key = rendered, ()
+
+    @property
+    def model(self) -> BackgroundModel:
+        """The background model (read through the recipe on first use)."""
+        if self._model is None:
+            product = self.recipe.fetch()
+            if not isinstance(product, BackgroundModel):
+                from skybkg_adapters import FormatError
+
+                raise FormatError(self.recipe.describe(), "is an exposure, not a background model")
+            self._model = product
+        return self._model
+
+    def _compute(self, data: Data, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        model = self.model
+        if model.shape != data.shape:
+            from skybkg_adapters import RenderError
+
+            raise RenderError(
+                f"background {self.recipe.describe()} covers {model.shape[1]}x{model.shape[0]} "
+                f"pixels but {data.label!r} is {data.shape[1]}x{data.shape[0]}; attach the "
+                "background of this image"
+            )
+        return model.render()
+
+    def __gluestate__(self, context) -> dict:
+        if self.recipe is None:
+            from skybkg_adapters import SkybkgError
+
+            raise SkybkgError(
+                f"the {self.get_to_id().label!r} component was attached from a background model "
+                "built in memory, so a session cannot restore it; write it with "
+                "skybkg_adapters.write_background and attach the file instead"
+            )
+        return {
+            "frm": [context.id(cid) for cid in self.get_from_ids()],
+            "to": context.id(self.get_to_id()),
+            "recipe": context.id(self.recipe),
+        }
+
+    @classmethod
+    def __setgluestate__(cls, rec: dict, context) -> BackgroundLink:
+        return cls([context.object(c) for c in rec["frm"]], context.object(rec["to"]),
+                   context.object(rec["recipe"]))
+
+
+_OPERATIONS = {"restore": analysis.restore, "difference": analysis.difference}
+
+
+class ArithmeticLink(DerivedImageLink):
+    """``left op right`` for two full images; ``op`` is ``"restore"`` (+) or ``"difference"`` (-).
+
+    Each operand is ``(other_data, label)``: ``other_data`` None means the Data holding this
+    component.  Operands in another Data (e.g. deepCoadd_calexp for deepCoadd − deepCoadd_calexp)
+    are saved as references to that Data, so the recipe survives a session round trip.
+    """
+
+    def __init__(self, frm: list, to: Any, op: str,
+                 left: tuple[Data | None, str], right: tuple[Data | None, str]) -> None:
+        if op not in _OPERATIONS:
+            raise ValueError(f"op must be one of {sorted(_OPERATIONS)}; got {op!r}")
+        super().__init__(frm, to, using=_OPERATIONS[op])
+        self.op = op
+        self.left = left
+        self.right = right
+
+    def _inputs(self, data: Data) -> tuple[np.ndarray, ...]:
+        arrays = []
+        for other, label in (self.left, self.right):
+            source = data if other is None else other
+            arrays.append(source.get_data(source.id[label]))
+        return tuple(arrays)
+
+    def _compute(self, data: Data, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        return _OPERATIONS[self.op](*inputs)
+
+    def __gluestate__(self, context) -> dict:
+        def operand(item):
+            other, label = item
+            return [None if other is None else context.id(other), label]
+
+        return {
+            "frm": [context.id(cid) for cid in self.get_from_ids()],
+            "to": context.id(self.get_to_id()),
+            "op": self.op,
+            "left": operand(self.left),
+            "right": operand(self.right),
+        }
+
+    @classmethod
+    def __setgluestate__(cls, rec: dict, context) -> ArithmeticLink:
+        def operand(item):
+            ref, label = item
+            return (None if ref is None else context.object(ref), label)
+
+        return cls([context.object(c) for c in rec["frm"]], context.object(rec["to"]), rec["op"],
+                   operand(rec["left"]), operand(rec["right"]))
+
+
+def derived_link(data: Data, label: str) -> DerivedImageLink | None:
+    """The derived-image link behind component ``label`` of ``data``, or None."""
+    if label not in [c.label for c in data.components]:
+        return None
+    link = getattr(data.get_component(data.id[label]), "link", None)
+    return link if isinstance(link, DerivedImageLink) else None

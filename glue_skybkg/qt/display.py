@@ -1,0 +1,52 @@
+"""Showing components in glue's image viewer with the notebook's display settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glue.core import Data
+
+from .. import analysis
+
+__all__ = ["find_application", "apply_zscale", "apply_preset", "show_component", "PRESETS"]
+
+PRESETS = {"notebook": "arcsinh", "linear": "linear"}
+"""Display presets: afwDisplay ``scale('asinh', 'zscale')`` and ``scale('linear', 'zscale')``."""
+
+
+def find_application(data_collection: Any) -> Any:
+    """The GlueApplication showing ``data_collection`` (layer actions get no session)."""
+    from glue_qt.app import GlueApplication
+    from qtpy.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, GlueApplication) and widget.data_collection is data_collection:
+            return widget
+    return None
+
+
+def apply_zscale(layer_state: Any) -> tuple[float, float]:
+    """Set a layer's display limits to zscale of its shown component; returns the limits."""
+    values = layer_state.layer.get_data(layer_state.attribute)
+    vmin, vmax = analysis.zscale_limits(values)
+    if vmin == vmin and vmax == vmax:  # both finite: an all-NaN layer keeps its limits
+        layer_state.v_min, layer_state.v_max = vmin, vmax
+    return vmin, vmax
+
+
+def apply_preset(layer_state: Any, preset: str = "notebook") -> None:
+    """The notebook's look: ``"notebook"`` = arcsinh + zscale, ``"linear"`` = linear + zscale."""
+    layer_state.stretch = PRESETS[preset]
+    apply_zscale(layer_state)
+
+
+def show_component(app: Any, data: Data, label: str, preset: str = "notebook") -> Any:
+    """A new image viewer showing ``data``'s component ``label`` with a preset; returns it."""
+    from glue_qt.viewers.image import ImageViewer
+
+    viewer = app.new_data_viewer(ImageViewer, data=data)
+    layer = viewer.state.layers[0]
+    layer.attribute = data.id[label]
+    apply_preset(layer, preset)
+    viewer.state.aspect = "equal"
+    return viewer

@@ -1,0 +1,154 @@
+"""Right-click actions on data layers: show, restore, difference, statistics, compare.
+
+Each callback asks what it must (through :func:`choose_data`, replaceable in tests), calls
+:mod:`glue_skybkg.actions`, then shows the result; failures go to the error reporter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glue.core import Data
+from glue.core.subset import Subset
+from glue_qt.config import layer_action
+
+from .. import actions
+from ..gluedata import BACKGROUND, RESTORED, data_bbox
+from .display import find_application, show_component
+from .notify import report_error
+from .stats_panel import StatisticsPanel
+
+__all__ = [
+    "SHOW_BACKGROUND",
+    "RESTORE_BACKGROUND",
+    "DIFFERENCE",
+    "STATISTICS",
+    "COMPARE",
+    "choose_data",
+    "show_background",
+    "restore_background",
+    "difference",
+    "background_statistics",
+    "compare_with_stored_background",
+    "open_panels",
+]
+
+SHOW_BACKGROUND = "Show background"
+RESTORE_BACKGROUND = "Restore background (image + background)"
+DIFFERENCE = "Difference…"
+STATISTICS = "Background statistics"
+COMPARE = "Compare with stored background"
+
+open_panels: list[StatisticsPanel] = []
+"""Statistics panels opened by the actions (kept referenced while shown)."""
+
+
+def choose_data(title: str, candidates: list[Data]) -> Data | None:
+    """Ask the user to pick one Data (None if cancelled); a single candidate is taken as is."""
+    if len(candidates) == 1:
+        return candidates[0]
+    from qtpy.QtWidgets import QInputDialog
+
+    labels = [d.label for d in candidates]
+    label, ok = QInputDialog.getItem(None, title, "Subtract which image?", labels, 0, False)
+    return candidates[labels.index(label)] if ok else None
+
+
+def _same_grid(data: Data, data_collection: Any) -> list[Data]:
+    return [d for d in data_collection if d is not data and d.shape == data.shape
+            and data_bbox(d) == data_bbox(data)]
+
+
+def _panel(data: Data, component: str | None = None, subset: Any = None) -> StatisticsPanel:
+    panel = StatisticsPanel(data, component, subset)
+    open_panels.append(panel)
+    panel.show()
+    return panel
+
+
+def show_background(data: Data, data_collection: Any) -> Any:
+    """Open an image viewer on the attached background: linear stretch, zscale limits."""
+    try:
+        if BACKGROUND not in [c.label for c in data.components]:
+            raise actions.SkybkgError(
+                f"{data.label!r} has no background attached; open its BackgroundList file "
+                "(File > Open Data) or fetch it with Plugins > Sky backgrounds…")
+        return show_component(find_application(data_collection), data, BACKGROUND, "linear")
+    except Exception as exc:  # reported to the user, never raised into Qt's event loop
+        report_error(SHOW_BACKGROUND, exc)
+        return None
+
+
+def restore_background(data: Data, data_collection: Any) -> Any:
+    """Add ``image + background`` (once) and show it with the notebook preset."""
+    try:
+        actions.restore_background(data, data_collection)
+        return show_component(find_application(data_collection), data, RESTORED, "notebook")
+    except Exception as exc:  # reported to the user
+        report_error(RESTORE_BACKGROUND, exc)
+        return None
+
+
+def difference(data: Data, data_collection: Any) -> Any:
+    """Ask for B among the images on the same grid, add ``image - B``, show it."""
+    try:
+        candidates = _same_grid(data, data_collection)
+        if not candidates:
+            others = ", ".join(f"{d.label} {data_bbox(d)}" for d in data_collection
+                               if d is not data) or "none"
+            raise actions.GridMismatch(
+                f"no other open image is on the pixel grid of {data.label!r} "
+                f"{data_bbox(data)}; open ones: {others}")
+        other = choose_data(DIFFERENCE, candidates)
+        if other is None:
+            return None
+        cid = actions.difference(data, other, data_collection)
+        return show_component(find_application(data_collection), data, cid.label, "linear")
+    except Exception as exc:  # reported to the user
+        report_error(DIFFERENCE, exc)
+        return None
+
+
+def background_statistics(layer: Data | Subset, data_collection: Any) -> StatisticsPanel | None:
+    """The statistics panel for a Data, or for its subset when a subset is selected."""
+    try:
+        if isinstance(layer, Subset):
+            return _panel(layer.data, subset=layer)
+        return _panel(layer)
+    except Exception as exc:  # reported to the user
+        report_error(STATISTICS, exc)
+        return None
+
+
+def compare_with_stored_background(data: Data, data_collection: Any) -> StatisticsPanel | None:
+    """(this - B) - B's stored background, shown with its statistics (coadd check)."""
+    try:
+        candidates = [d for d in _same_grid(data, data_collection)
+                      if BACKGROUND in [c.label for c in d.components]]
+        if not candidates:
+            raise actions.SkybkgError(
+                f"no image on the grid of {data.label!r} has a stored background attached; "
+                "open deepCoadd_calexp and deepCoadd_calexp_background first")
+        other = choose_data(COMPARE, candidates)
+        if other is None:
+            return None
+        result = actions.compare_with_stored_background(data, other, data_collection)
+        show_component(find_application(data_collection), data, result.component.label,
+                       "linear")
+        return _panel(data, result.component.label)
+    except Exception as exc:  # reported to the user
+        report_error(COMPARE, exc)
+        return None
+
+
+layer_action(SHOW_BACKGROUND, single=True, data=True,
+             tooltip="Show the background attached to this image")(show_background)
+layer_action(RESTORE_BACKGROUND, single=True, data=True,
+             tooltip="Add the subtracted background back, as a new component")(restore_background)
+layer_action(DIFFERENCE, single=True, data=True,
+             tooltip="Subtract another image on the same pixel grid")(difference)
+layer_action(STATISTICS, single=True, data=True, subset=True,
+             tooltip="Statistics and histogram (whole image or this subset)")(background_statistics)
+layer_action(COMPARE, single=True, data=True,
+             tooltip="Difference with a same-grid image minus its stored background")(
+    compare_with_stored_background)

@@ -1,0 +1,123 @@
+"""The statistics panel: the notebook's statistics block and 1000-bin histogram of a component."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from glue.core import Data
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import analysis
+from ..actions import background_histogram, background_statistics, default_component
+from .notify import report_error
+
+__all__ = ["StatisticsPanel", "EXCLUDABLE_PLANES"]
+
+EXCLUDABLE_PLANES = ("DETECTED", "BAD", "NO_DATA")
+"""Mask planes the panel offers to leave out of the statistics."""
+
+_WHOLE = "Whole image"
+
+
+class StatisticsPanel(QWidget):
+    """Statistics and histogram of one component of a Data, whole or inside a subset.
+
+    Parameters
+    ----------
+    data
+        The Data to describe.
+    component
+        Label of the component shown first (default: ``background`` if attached, else ``image``).
+    subset
+        A subset of ``data`` selected first (default: the whole image).
+    """
+
+    def __init__(self, data: Data, component: str | None = None, subset: Any = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data = data
+        self.setWindowTitle(f"Background statistics: {data.label}")
+        self.component = QComboBox()
+        for cid in data.main_components + data.derived_components:
+            if not cid.label.startswith(("Pixel Axis", "World")):
+                self.component.addItem(cid.label)
+        self.component.setCurrentText(component or default_component(data).label)
+        self.subset = QComboBox()
+        self.subset.addItem(_WHOLE)
+        for s in data.subsets:
+            self.subset.addItem(s.label)
+        if subset is not None:
+            self.subset.setCurrentText(subset.label)
+        planes = data.meta.get("mask_planes") or {}
+        self.exclude = {name: QCheckBox(name) for name in EXCLUDABLE_PLANES if name in planes}
+        self.text = QPlainTextEdit(readOnly=True)
+        self.text.setMinimumWidth(420)
+        self.figure = Figure(figsize=(6, 4))
+        self.canvas = FigureCanvasQTAgg(self.figure)
+
+        form = QFormLayout()
+        form.addRow("Component", self.component)
+        form.addRow("Pixels", self.subset)
+        boxes = QHBoxLayout()
+        for box in self.exclude.values():
+            boxes.addWidget(box)
+        form.addRow("Exclude mask planes", boxes)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.text)
+        layout.addWidget(self.canvas)
+
+        self.component.currentTextChanged.connect(self.refresh)
+        self.subset.currentTextChanged.connect(self.refresh)
+        for box in self.exclude.values():
+            box.toggled.connect(self.refresh)
+        self.statistics: dict | None = None
+        self.refresh()
+
+    def selection(self) -> tuple[Any, tuple[str, ...]]:
+        """The chosen subset state (None = whole image) and the mask planes to exclude."""
+        state = None
+        if self.subset.currentText() != _WHOLE:
+            for s in self.data.subsets:
+                if s.label == self.subset.currentText():
+                    state = s.subset_state
+        planes = tuple(name for name, box in self.exclude.items() if box.isChecked())
+        return state, planes
+
+    def refresh(self, *_: Any) -> None:
+        """Recompute the statistics and the histogram for the current choices."""
+        state, planes = self.selection()
+        label = self.component.currentText()
+        try:
+            self.statistics = background_statistics(self.data, label, state, planes)
+            counts, edges = background_histogram(self.data, label, state, planes)
+        except Exception as exc:  # any failure is shown in the panel's reporter, not raised
+            report_error("Background statistics", exc)
+            return
+        self.text.setPlainText(analysis.format_stats(self.statistics))
+        self.figure.clear()
+        axes = self.figure.add_subplot()
+        if counts.sum():
+            axes.stairs(counts, edges, fill=True, color="grey")
+            axes.set_yscale("log")
+        axes.set_xlabel(f"{label} pixel value")
+        axes.set_ylabel("pixels per bin")
+        axes.set_title(f"{self.data.label}: {label} ({len(counts)} bins)", fontsize=9)
+        self.figure.tight_layout()
+        self.canvas.draw_idle()
+
+    def histogram_counts(self) -> np.ndarray:
+        """The histogram currently shown (for tests and scripts)."""
+        state, planes = self.selection()
+        return background_histogram(self.data, self.component.currentText(), state, planes)[0]

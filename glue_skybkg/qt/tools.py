@@ -1,0 +1,93 @@
+"""Toolbar tools of the image viewer: zscale, the notebook preset, background contours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from glue.config import viewer_tool
+from glue.viewers.common.tool import CheckableTool, Tool
+
+from .. import analysis
+from ..gluedata import BACKGROUND
+from .display import apply_preset, apply_zscale
+from .notify import report_error
+
+__all__ = ["ZScaleTool", "NotebookPresetTool", "BackgroundContoursTool", "CONTOUR_LEVELS"]
+
+CONTOUR_LEVELS = 8
+"""Number of background contour levels, spread evenly over the background's zscale range."""
+
+
+def _visible_image_layers(viewer: Any) -> list:
+    return [s for s in viewer.state.layers
+            if getattr(s, "attribute", None) is not None and s.visible
+            and hasattr(s, "stretch")]
+
+
+@viewer_tool
+class ZScaleTool(Tool):
+    """Set every visible image layer's limits to zscale (afwDisplay's ``'zscale'``)."""
+
+    icon = "glue_contrast"
+    tool_id = "skybkg:zscale"
+    action_text = "zscale limits"
+    tool_tip = "Set the display limits of the visible image layers to zscale"
+
+    def activate(self) -> None:
+        """Apply zscale to every visible image layer."""
+        for layer in _visible_image_layers(self.viewer):
+            apply_zscale(layer)
+
+
+@viewer_tool
+class NotebookPresetTool(Tool):
+    """The notebook's display: arcsinh stretch with zscale limits."""
+
+    icon = "glue_image"
+    tool_id = "skybkg:notebook"
+    action_text = "Notebook preset (arcsinh + zscale)"
+    tool_tip = "Display as the notebook does: arcsinh stretch, zscale limits"
+
+    def activate(self) -> None:
+        """Apply the preset to every visible image layer."""
+        for layer in _visible_image_layers(self.viewer):
+            apply_preset(layer, "notebook")
+
+
+@viewer_tool
+class BackgroundContoursTool(CheckableTool):
+    """Toggle contours of the reference image's background over the viewer."""
+
+    icon = "glue_contour"
+    tool_id = "skybkg:contours"
+    action_text = "Background contours"
+    tool_tip = "Show or hide contours of the background attached to the reference image"
+
+    def __init__(self, viewer: Any) -> None:
+        super().__init__(viewer)
+        self.contours = None
+
+    def levels(self, background: np.ndarray) -> np.ndarray:
+        """Contour levels: evenly spaced over the background's zscale range."""
+        vmin, vmax = analysis.zscale_limits(background)
+        return np.linspace(vmin, vmax, CONTOUR_LEVELS + 2)[1:-1]
+
+    def activate(self) -> None:
+        """Draw the contours (reports an error if the reference image has no background)."""
+        data = self.viewer.state.reference_data
+        if data is None or BACKGROUND not in [c.label for c in data.components]:
+            report_error("Background contours", f"{getattr(data, 'label', 'this viewer')!r} has "
+                         "no background attached; open its BackgroundList file first")
+            return
+        background = np.asarray(data.get_data(data.id[BACKGROUND]))
+        self.contours = self.viewer.axes.contour(background, levels=self.levels(background),
+                                                 colors="cyan", linewidths=0.8)
+        self.viewer.axes.figure.canvas.draw_idle()
+
+    def deactivate(self) -> None:
+        """Remove the contours."""
+        if self.contours is not None:
+            self.contours.remove()
+            self.contours = None
+            self.viewer.axes.figure.canvas.draw_idle()

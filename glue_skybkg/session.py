@@ -1,0 +1,130 @@
+"""What a glue session stores for a product: where it came from, never its pixels.
+
+A :class:`ProductRecipe` is a local file path, a provenance record (source spec + dataset type
++ data id), or both.  Restoring prefers the file when it exists and otherwise fetches the
+product again through :func:`skybkg_adapters.open_source`, so a session saved on one machine
+reopens on another that can reach the same source.  Paths follow the session's choice of
+absolute or relative paths, like glue's own ``LoadLog``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from skybkg_adapters import BackgroundModel, Provenance, SkyImage
+
+__all__ = ["ProductRecipe", "fetch_from_source", "remember_token"]
+
+# Tokens typed into the fetch dialog, by source spec: kept in memory only, never in a session.
+_TOKENS: dict[str, str] = {}
+
+
+def remember_token(source: str, token: str | None) -> None:
+    """Use ``token`` for ``source`` for the rest of this process (never saved anywhere)."""
+    if token:
+        _TOKENS[source] = token
+    else:
+        _TOKENS.pop(source, None)
+
+
+def fetch_from_source(provenance: Provenance) -> SkyImage | BackgroundModel:
+    """The product ``provenance`` names, fetched again through its source."""
+    from skybkg_adapters import open_source
+
+    if not provenance.dataset_type:
+        from skybkg_adapters import ProductNotFound
+
+        raise ProductNotFound(
+            f"cannot fetch from {provenance.source!r} again: no dataset type was recorded"
+        )
+    token = _TOKENS.get(provenance.source)
+    source = open_source(provenance.source, token=token) if token else open_source(
+        provenance.source)
+    return source.get(provenance.dataset_type, dict(provenance.data_id))
+
+
+@dataclass(frozen=True)
+class ProductRecipe:
+    """How to get one product (an exposure or a background model) back.
+
+    ``path`` is a local FITS file (absolute), ``provenance`` a :meth:`Provenance.to_dict`
+    record; at least one is set.  A provenance with a dataset type means the product came
+    from a source (folder, Butler, TAP) and can be fetched again there.
+    """
+
+    path: str | None = None
+    provenance: dict[str, Any] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.path is None and not self.provenance:
+            raise ValueError("a product recipe needs a path or a provenance record")
+        if self.path is not None:
+            object.__setattr__(self, "path", os.path.abspath(os.fspath(self.path)))
+
+    @classmethod
+    def for_product(cls, product: SkyImage | BackgroundModel,
+                    path: str | os.PathLike | None = None) -> ProductRecipe:
+        """The recipe of a product read from ``path`` or fetched from a source.
+
+        A product fetched from a source (its provenance has a dataset type) is recorded by
+        provenance only, so the session does not depend on this machine's download cache.
+        """
+        prov = product.provenance
+        if prov is not None and prov.dataset_type:
+            return cls(path=None, provenance=prov.to_dict())
+        if path is None and prov is not None and prov.uri:
+            path = prov.uri
+        if path is None:
+            raise ValueError(
+                "this product was built in memory: it has no file and no source provenance, "
+                "so a session could not restore it; write it to a FITS file first"
+            )
+        return cls(path=os.fspath(path))
+
+    def describe(self) -> str:
+        """A short human description (file name or dataset type + data id)."""
+        prov = self.provenance or {}
+        if prov.get("dataset_type"):
+            return f"{prov['dataset_type']} {prov.get('data_id') or {}} from {prov['source']}"
+        return str(self.path)
+
+    def fetch(self) -> SkyImage | BackgroundModel:
+        """Read the product: the local file when it exists, else again from its source."""
+        from skybkg_adapters import ProductNotFound
+        from skybkg_adapters.lsst_fits import open_product
+
+        prov = Provenance.from_dict(self.provenance) if self.provenance else None
+        if self.path is not None and os.path.exists(self.path):
+            product = open_product(self.path)
+            if prov is not None and prov.dataset_type:
+                product = _with_provenance(product, prov)
+            return product
+        if prov is not None and prov.dataset_type:
+            return fetch_from_source(prov)
+        raise ProductNotFound(
+            f"{self.path} does not exist and no source was recorded to fetch it from; "
+            "put the file back (sessions store paths relative to the .glu when saved so)"
+        )
+
+    def __gluestate__(self, context) -> dict[str, Any]:
+        path = self.path
+        if path is not None and not context.absolute_paths:
+            # save_session has made the .glu's folder the working directory
+            path = os.path.relpath(path)
+        return {"path": path, "provenance": self.provenance}
+
+    @classmethod
+    def __setgluestate__(cls, rec: dict[str, Any], context) -> ProductRecipe:
+        # restore_session has made the .glu's folder the working directory
+        return cls(path=rec.get("path"), provenance=rec.get("provenance"))
+
+
+def _with_provenance(product: SkyImage | BackgroundModel,
+                     prov: Provenance) -> SkyImage | BackgroundModel:
+    if isinstance(product, BackgroundModel):
+        return dataclasses.replace(product, provenance=prov)
+    product.provenance = prov
+    return product
