@@ -1,4 +1,4 @@
-"""Small synthetic afw products shared by the source tests (64x48 exposures, 4x4-bin backgrounds)."""
+"""Small synthetic afw products for the source tests (64x48 exposures, 4x4-bin backgrounds)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-
 from skybkg_adapters import BackgroundLayer, BackgroundModel, SkyImage
 from skybkg_adapters.lsst_fits import write_background, write_exposure
 

@@ -12,7 +12,6 @@ from _sources_products import (
     assert_same_image,
     make_products,
 )
-
 from skybkg_adapters import (
     AmbiguousProduct,
     BackgroundModel,
@@ -126,7 +125,8 @@ def test_governor_filled_only_when_unique(tmp_path, products):
     butler.registry.insertDimensionData("instrument", {"name": "LSSTComCam"})
     # Without inferred defaults the Butler itself does not pick an instrument for us.
     source = ButlerSource(Butler(str(root), collections=RUN, inferDefaults=False))
-    with pytest.raises(AmbiguousProduct, match=r"instrument values \['LSSTCam-imSim', 'LSSTComCam'\]"):
+    several = r"instrument values \['LSSTCam-imSim', 'LSSTComCam'\]"
+    with pytest.raises(AmbiguousProduct, match=several):
         source.get("calexp", {"visit": 512055, "detector": 75})
     image = source.get("calexp", {"instrument": "LSSTCam-imSim", "visit": 512055, "detector": 75})
     assert image.shape == (48, 64)

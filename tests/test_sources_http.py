@@ -6,11 +6,10 @@ import threading
 import time
 
 import pytest
-from werkzeug import Request, Response
-
 from skybkg_adapters import AuthError, ServiceError
 from skybkg_adapters.sources.cache import DownloadCache
 from skybkg_adapters.sources.http import HttpClient
+from werkzeug import Request, Response
 
 BODY = bytes(range(256)) * 40  # 10240 bytes
 TOKEN = "tok-http-SECRET-0123456789"

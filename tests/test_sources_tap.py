@@ -1,4 +1,4 @@
-"""TapSource against a TAP + DataLink + object-store server on loopback, with real pyvo and requests.
+"""TapSource against a TAP + DataLink + object-store server on loopback; real pyvo and requests.
 
 The TAP service and DataLink live on ``localhost``; the presigned file links point at
 ``127.0.0.1`` (the same server under another host name), so the tests can check that
@@ -23,8 +23,6 @@ from _sources_products import (
 from astropy.io.votable import from_table
 from astropy.io.votable.tree import Info
 from astropy.table import Table
-from werkzeug import Request, Response
-
 from skybkg_adapters import (
     AmbiguousProduct,
     AuthError,
@@ -38,6 +36,7 @@ from skybkg_adapters import (
     open_source,
 )
 from skybkg_adapters.sources.cache import DownloadCache
+from werkzeug import Request, Response
 
 TOKEN = "gt-TAPtoken.SECRET-abcdef0123456789"
 VISIT = {"visit": 512055, "detector": 75}
@@ -92,7 +91,8 @@ class RspMock:
             table = Table({"dataproduct_subtype": sorted({r["dataproduct_subtype"] for r in rows})
                            or np.array([], str)})
         else:
-            names = [c.strip() for c in query.partition("SELECT")[2].partition("FROM")[0].split(",")]
+            selected = query.partition("SELECT")[2].partition("FROM")[0]
+            names = [c.strip() for c in selected.split(",")]
             if rows:
                 table = Table(rows=[[r[n] for n in names] for r in rows], names=names)
             else:
@@ -194,7 +194,8 @@ def test_three_sources_give_identical_containers(rsp, tap_url, products, tmp_pat
 
 
 def test_dp1_vocabulary(rsp, tap_url, products):
-    rsp.add("lsst.visit_image", {"visit": 2024120700527, "detector": 4, "band": "r"}, products[0][2])
+    dp1_id = {"visit": 2024120700527, "detector": 4, "band": "r"}
+    rsp.add("lsst.visit_image", dp1_id, products[0][2])
     image = tap(tap_url).get("visit_image", {"visit": 2024120700527, "detector": 4})
     assert image.shape == (48, 64)
 

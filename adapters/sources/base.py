@@ -22,7 +22,7 @@ class Source(Protocol):
     """A place products come from: local files, a Butler repository, a TAP service."""
 
     spec: str
-    """The source as a string a session can store and :func:`open_source` can reopen (no secrets)."""
+    """The source as a string that :func:`open_source` reopens (secrets removed)."""
 
     def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
         """The product of ``dataset_type`` for ``data_id``, read into the uniform container."""

@@ -58,7 +58,9 @@ class ButlerSource:
         else:
             label = os.fspath(repo_or_butler)
             self.butler = _open_butler(label, collections)
-        self.collections = [collections] if isinstance(collections, str) else list(collections or [])
+        if isinstance(collections, str):
+            collections = [collections]
+        self.collections = list(collections or [])
         self.http = http if http is not None else HttpClient()
         query = f"?collections={','.join(self.collections)}" if self.collections else ""
         self.spec = f"butler:{strip_url_secrets(label)}{query}"

@@ -92,7 +92,8 @@ def create_butler_repo(
     _insert_dimensions(registry, products, instrument, skymap)
     types = dict(DP02_DATASET_TYPES)
     for dataset_type, data_id, _ in products:
-        types.setdefault(dataset_type, _VISIT_DIMENSIONS if "visit" in data_id else _COADD_DIMENSIONS)
+        dimensions = _VISIT_DIMENSIONS if "visit" in data_id else _COADD_DIMENSIONS
+        types.setdefault(dataset_type, dimensions)
     for name, dimensions in types.items():
         storage = _STORAGE_CLASSES[product_kind(name)]
         registry.registerDatasetType(DatasetType(name, dimensions, storage, universe=universe))
@@ -137,8 +138,12 @@ def _insert_dimensions(registry, products, instrument: str, skymap: str) -> None
         registry.insertDimensionData("physical_filter", *(
             {"instrument": instrument, "name": name, "band": band} for name, band in filters.items()
         ))
-        registry.insertDimensionData("day_obs", *({"instrument": instrument, "id": d} for d in days))
-        registry.insertDimensionData("detector", *(_detector_record(instrument, d) for d in detectors))
+        registry.insertDimensionData(
+            "day_obs", *({"instrument": instrument, "id": d} for d in days)
+        )
+        registry.insertDimensionData(
+            "detector", *(_detector_record(instrument, d) for d in detectors)
+        )
         registry.insertDimensionData("visit", *(
             {"instrument": instrument, "id": visit, "name": str(visit),
              "physical_filter": physical_filter, "day_obs": day_obs}

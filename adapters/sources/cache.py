@@ -1,4 +1,4 @@
-"""The download cache: complete files only, keyed by location and size, LRU-evicted under a size cap."""
+"""The download cache: complete files only, keyed by location and size, LRU-evicted at a cap."""
 
 from __future__ import annotations
 

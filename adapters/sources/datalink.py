@@ -62,7 +62,9 @@ def this_link(votable: bytes, links_url: str) -> DataLinkFile:
                 content_type=_text(row, "content_type") if "content_type" in columns else None,
             )
     if any("NotFoundFault" in e for e in errors):
-        raise ProductNotFound(f"The DataLink service {shown} does not know this product: {errors[0]}")
+        raise ProductNotFound(
+            f"The DataLink service {shown} does not know this product: {errors[0]}"
+        )
     if errors:
         raise ServiceError(f"The DataLink service {shown} reported an error: {errors[0]}")
     raise ServiceError(f"The DataLink response from {shown} has no '#this' row with a file URL.")

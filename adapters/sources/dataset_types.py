@@ -1,4 +1,4 @@
-"""Which dataset types are background lists and which are exposures: the one rule every source uses."""
+"""Which dataset types are background lists and which exposures: one rule for every source."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ class FileSource:
     def get(
         self, dataset_type: str | None = None, data_id: DataId | None = None
     ) -> SkyImage | BackgroundModel:
-        """The file's product; ``dataset_type`` defaults to its kind (``exposure``/``background``)."""
+        """The file's product; ``dataset_type`` defaults to its kind (exposure/background)."""
         dataset_type = dataset_type or self.kind
         provenance = Provenance(self.spec, dataset_type, dict(data_id or {}), self.path.as_uri())
         return load_product(self.path, dataset_type, provenance)

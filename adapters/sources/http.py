@@ -1,4 +1,4 @@
-"""The one HTTP layer every download goes through: token scoping, timeouts, retries, cached fetches."""
+"""The one HTTP layer for every download: token scoping, timeouts, retries, cached fetches."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ class _TimeoutAdapter(HTTPAdapter):
         super().__init__(**kwargs)
 
     def send(self, request, timeout=None, **kwargs):
-        return super().send(request, timeout=self._timeout if timeout is None else timeout, **kwargs)
+        timeout = self._timeout if timeout is None else timeout
+        return super().send(request, timeout=timeout, **kwargs)
 
 
 class HttpClient:
@@ -126,10 +127,11 @@ class HttpClient:
 
     def __repr__(self) -> str:
         token = "set" if self._token else "none"
-        return f"HttpClient(token={token}, token_hosts={sorted(self.token_hosts)}, cache={self.cache!r})"
+        hosts = sorted(self.token_hosts)
+        return f"HttpClient(token={token}, token_hosts={hosts}, cache={self.cache!r})"
 
     def get(self, url: str, **kwargs) -> requests.Response:
-        """GET ``url`` (with retries); HTTP errors become :class:`AuthError` / :class:`ServiceError`."""
+        """GET ``url`` with retries; HTTP errors raise :class:`AuthError`, :class:`ServiceError`."""
         _log.debug("GET %s", strip_url_secrets(url))
         try:
             response = self.session.get(url, **kwargs)
@@ -227,7 +229,8 @@ class HttpClient:
             if size > want:
                 raise ServiceError(f"{shown} sent {size} bytes, more than the {want} announced.")
             if attempt < self.retries:
-                _log.warning("download of %s stopped at %d of %d bytes; resuming", shown, size, want)
+                _log.warning("download of %s stopped at %d of %d bytes; resuming",
+                             shown, size, want)
                 time.sleep(self.backoff * 2**attempt)
         raise ServiceError(
             f"{shown} stopped sending after {size} of {want} bytes, {self.retries} retries "

@@ -1,4 +1,4 @@
-"""Products as files under a folder: a Butler file-datastore copy, or any naming given as a template."""
+"""Products as files under a folder: a Butler file-datastore copy, or names from a template."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ class LocalSource:
     def __init__(self, root: str | os.PathLike, template: str | None = None):
         self.root = Path(root).expanduser().resolve()
         if not self.root.is_dir():
-            raise ProductNotFound(f"{self.root} is not a folder; give the folder holding the products")
+            raise ProductNotFound(
+                f"{self.root} is not a folder; give the folder holding the products"
+            )
         self.template = template
         self.spec = str(self.root)
 
@@ -82,7 +84,8 @@ class LocalSource:
             raise AmbiguousProduct(
                 f"{len(matches)} files under {self.root} match {asked}:\n"
                 + self._listing(matches)
-                + "\nAdd keys to the data id (band, physical_filter, instrument, skymap) to pick one."
+                + "\nAdd keys to the data id (band, physical_filter, instrument, skymap) "
+                "to pick one."
             )
         raise ProductNotFound(f"No file under {self.root} holds {asked}. " + self._what_exists(
             dataset_type, data_id))
@@ -121,7 +124,9 @@ class LocalSource:
             )
             existing = sorted(Path(p) for p in glob.glob(str(self.root / wild)))
             if not existing:
-                return f"No file matches the template {self.template!r} for {dataset_type!r} at all."
+                return (
+                    f"No file matches the template {self.template!r} for {dataset_type!r} at all."
+                )
             return f"Files of {dataset_type} there:\n" + self._listing(existing)
         index = self._index()
         if not index:
@@ -154,7 +159,7 @@ def _normalise(text: str) -> str:
 
 
 def _matches(relative: Path, data_id: DataId) -> bool:
-    """Whether every value of ``data_id`` appears as whole ``_``/``/``-separated words in ``relative``."""
+    """Whether every value of ``data_id`` is a whole ``_``/``/``-separated word of ``relative``."""
     words = "_" + _normalise(str(relative)) + "_"
     instrument = str(data_id.get("instrument") or next(
         (name for name in _INSTRUMENTS if f"_{_normalise(name)}_" in words), ""))

@@ -49,7 +49,8 @@ def open_source(spec: Any, **options: Any) -> Source:
     if spec.startswith("butler:"):
         parts = urlsplit(spec[len("butler:"):])
         repo = parts._replace(query="", fragment="").geturl()
-        collections = [c for v in parse_qs(parts.query).get("collections", []) for c in v.split(",")]
+        values = parse_qs(parts.query).get("collections", [])
+        collections = [c for v in values for c in v.split(",")]
         if collections:
             options.setdefault("collections", collections)
         return ButlerSource(repo, **options)

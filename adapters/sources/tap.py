@@ -73,7 +73,8 @@ class TapSource:
     http
         The HTTP layer; default one built from ``token`` and ``http_options``.
     http_options
-        Keyword arguments for :class:`HttpClient` (``timeout``, ``retries``, ``backoff``, ``cache``).
+        Keyword arguments for :class:`HttpClient`: ``timeout``, ``retries``, ``backoff``,
+        ``cache``.
 
     Examples
     --------
@@ -114,7 +115,7 @@ class TapSource:
         return self._service
 
     def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
-        """The product of ``dataset_type`` for ``data_id``: ObsCore row, DataLink, download, read."""
+        """The product of ``dataset_type`` for ``data_id``: ObsCore, DataLink, download, read."""
         subtype = OBSCORE_SUBTYPES.get(dataset_type)
         if subtype is None:
             if self.butler is not None:

@@ -19,7 +19,7 @@ TOKEN_HELP = (
 
 
 def find_token(token: str | None = None) -> str | None:
-    """The bearer token to use: ``token`` if given, else the first set variable of :data:`TOKEN_ENV_VARS`."""
+    """The bearer token: ``token`` if given, else the first set one of :data:`TOKEN_ENV_VARS`."""
     if token:
         return token
     for name in TOKEN_ENV_VARS:
