@@ -87,6 +87,7 @@ def test_a_butler_object_is_accepted(repo):
     source = open_source(Butler(str(repo), collections=RUN))
     assert isinstance(source, ButlerSource)
     assert source.collections == [RUN]
+    assert source.spec == f"butler:{repo}?collections={RUN}"
     assert source.get("deepCoadd", COADD_ID).xy0 == (11900, 7900)
 
 
@@ -153,3 +154,29 @@ def test_missing_lsst_daf_butler_names_the_extra(monkeypatch, tmp_path):
         ButlerSource(str(tmp_path), collections=RUN)
     with pytest.raises(MissingDependency, match=r"glue-skybkg\[butler\]"):
         create_butler_repo(tmp_path / "r", [])
+
+
+def test_https_uris_download_through_the_http_layer(httpserver, products, tmp_path):
+    from skybkg_adapters.sources import DownloadCache, HttpClient
+
+    calexp = products[0][2]
+    httpserver.expect_request("/bucket/calexp.fits").respond_with_data(calexp.read_bytes())
+    presigned = httpserver.url_for("/bucket/calexp.fits") + "?X-Amz-Signature=s3cr3t"
+
+    class RemoteLike:
+        def getURI(self, dataset_type, data_id):  # noqa: N802 - the Butler's name
+            return presigned
+
+    http = HttpClient("tok-butler-SECRET", {"butler.example.org"}, retries=0,
+                      cache=DownloadCache(tmp_path / "cache"))
+    image = ButlerSource(RemoteLike(), http=http).get("calexp", {"visit": 512055, "detector": 75})
+    assert_same_image(image, read_exposure(calexp))
+    assert image.provenance.uri == httpserver.url_for("/bucket/calexp.fits") + "?<query removed>"
+    assert httpserver.log[0][0].headers.get("Authorization") is None
+    assert image.provenance.source == "butler:RemoteLike"
+
+
+def test_create_butler_repo_refuses_incomplete_data_ids(tmp_path, products):
+    with pytest.raises(ValueError, match=r"lacks \['band'\]"):
+        create_butler_repo(tmp_path / "r", [("calexp", {"visit": 1, "detector": 2},
+                                             products[0][2])])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from skybkg_adapters import AuthError, ServiceError
@@ -179,3 +182,38 @@ def test_cache_evicts_least_recently_used_beyond_its_cap(httpserver, tmp_path):
     c = http.fetch(httpserver.url_for("/c.fits"))
     assert a.exists() and c.exists() and not b.exists()
     assert len(httpserver.log) == 3
+
+
+def test_403_on_a_storage_host_explains_expired_links(httpserver, tmp_path):
+    httpserver.expect_request("/bucket/f.fits").respond_with_data("expired", status=403)
+    http = client(tmp_path, token=TOKEN, token_hosts={"localhost"})
+    url = httpserver.url_for("/bucket/f.fits").replace("localhost", "127.0.0.1") + "?sig=1"
+    with pytest.raises(AuthError, match="presigned link .* may have expired"):
+        http.fetch(url)
+    assert httpserver.log[0][0].headers.get("Authorization") is None
+
+
+_FETCH_SCRIPT = """
+import sys
+from skybkg_adapters.sources.cache import DownloadCache
+from skybkg_adapters.sources.http import HttpClient
+http = HttpClient(retries=0, backoff=0, cache=DownloadCache(sys.argv[1]))
+print(http.fetch(sys.argv[2], int(sys.argv[3])))
+"""
+
+
+def test_two_processes_fetching_one_file_download_it_once(httpserver, tmp_path):
+    def slow(request):
+        time.sleep(0.5)
+        return Response(BODY)
+
+    httpserver.expect_request("/f.fits").respond_with_handler(slow)
+    args = [sys.executable, "-c", _FETCH_SCRIPT, str(tmp_path / "c"),
+            httpserver.url_for("/f.fits"), str(len(BODY))]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outputs[0] == outputs[1]
+    assert Path(outputs[0]).read_bytes() == BODY
+    assert len(httpserver.log) == 1
+    assert cache_files(client(tmp_path)) == [Path(outputs[0]).name]

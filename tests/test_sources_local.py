@@ -120,6 +120,8 @@ def test_single_files_and_kind_checks(products):
     image = open_source(calexp).get()
     assert isinstance(image, SkyImage) and image.provenance.dataset_type == "exposure"
     assert isinstance(open_source(str(background)), FileSource)
+    alone = open_source(background).get()
+    assert isinstance(alone, BackgroundModel) and alone.provenance.dataset_type == "background"
     assert isinstance(open_source(background).get("calexpBackground", VISIT_ID), BackgroundModel)
     with pytest.raises(FormatError, match="afw background file, but dataset type 'calexp'"):
         FileSource(background).get("calexp")

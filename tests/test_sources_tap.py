@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
 from urllib.parse import quote
 
 import numpy as np
@@ -289,3 +290,13 @@ def test_the_token_never_leaks(rsp, tap_url, httpserver, products, caplog, tmp_p
     assert any("GET" in text for text in seen) and len(seen) > 12
     assert f"Bearer {TOKEN}" in sent
     assert [text for text in seen if TOKEN in text] == []
+
+
+def test_tap_stall_is_a_timeout(httpserver, tap_url):
+    def stall(request):
+        time.sleep(1.0)
+        return Response("late")
+
+    httpserver.expect_request("/api/tap/sync").respond_with_handler(stall)
+    with pytest.raises(ServiceError, match="timed out"):
+        tap(tap_url, retries=0, timeout=0.2).get("calexp", VISIT)

@@ -52,8 +52,7 @@ class ButlerSource:
     ):
         if hasattr(repo_or_butler, "getURI"):
             self.butler = repo_or_butler
-            repo = getattr(repo_or_butler, "_config", None)
-            label = str(getattr(repo, "configFile", None) or type(repo_or_butler).__name__)
+            label = _label_of(repo_or_butler)
             collections = collections or _collections_of(repo_or_butler)
         else:
             label = os.fspath(repo_or_butler)
@@ -120,7 +119,7 @@ class ButlerSource:
         except LookupError:
             raise ProductNotFound(
                 f"The Butler {self.spec} has no dataset type {dataset_type!r}; it has "
-                f"{self._dataset_type_names()}."
+                f"{[dt.name for dt in self._dataset_types()]}."
             ) from None
         return set(registered.dimensions.required)
 
@@ -133,9 +132,9 @@ class ButlerSource:
             self._governor_values[governor] = sorted(str(r.name) for r in records)
         return self._governor_values[governor]
 
-    def _dataset_type_names(self) -> list[str]:
+    def _dataset_types(self) -> list:
         try:
-            return sorted(dt.name for dt in self.butler.registry.queryDatasetTypes())
+            return sorted(self.butler.registry.queryDatasetTypes(), key=lambda dt: dt.name)
         except AttributeError:
             return []
 
@@ -143,12 +142,16 @@ class ButlerSource:
         if not hasattr(self.butler, "query_datasets"):
             return str(exc)
         present = []
-        for name in self._dataset_type_names():
-            try:
-                if self.butler.query_datasets(name, data_id=dict(data_id), limit=1, explain=False):
-                    present.append(name)
-            except Exception as query_exc:  # noqa: BLE001 - a data id that does not fit a type
-                _log.debug("query of %s for %s: %s", name, dict(data_id), query_exc)
+        keys = set(data_id)
+        for registered in self._dataset_types():
+            # Only types whose data id the given one can fill: one query each, not hundreds.
+            if registered.name == dataset_type or not set(registered.dimensions.required) <= keys:
+                continue
+            found = self.butler.query_datasets(
+                registered.name, data_id=dict(data_id), limit=1, explain=False
+            )
+            if found:
+                present.append(registered.name)
         others = self.butler.query_datasets(dataset_type, limit=6, explain=False)
         text = f"For that data id it has: {', '.join(present) or 'nothing'}."
         if others:
@@ -179,6 +182,17 @@ def _open_butler(repo: str, collections: str | list[str] | None):
             f"Reading a Butler repository needs lsst-daf-butler: {_INSTALL}"
         ) from None
     return Butler(repo, collections=collections)
+
+
+def _label_of(butler: Any) -> str:
+    """The repository a Butler object was made from, as ``Butler()`` accepts it again."""
+    config_file = getattr(getattr(butler, "_config", None), "configFile", None)
+    if config_file is None:
+        return type(butler).__name__
+    if getattr(config_file, "scheme", "") == "file":
+        # A local repository is best named by its root folder, as users give it.
+        return str(Path(config_file.ospath).parent)
+    return str(config_file.geturl() if hasattr(config_file, "geturl") else config_file)
 
 
 def _collections_of(butler: Any) -> list[str]:

@@ -32,6 +32,11 @@ _DEFAULT_DAY_OBS = 20220101
 # Butler.get; registering, ingesting and getURI never import them, so the standard names
 # work without lsst.afw and the repository matches a real DP0.2 one.
 _STORAGE_CLASSES = {"exposure": "ExposureF", "background": "Background"}
+# Recorded as metadata only (obs_lsst is never imported); None for other instruments.
+_INSTRUMENT_CLASSES = {
+    "LSSTCam-imSim": "lsst.obs.lsst.LsstCamImSim",
+    "LSSTComCam": "lsst.obs.lsst.LsstComCam",
+}
 _FORMATTER = "skybkg_adapters.sources.butler_formatter.SkyFitsFormatter"
 
 
@@ -56,8 +61,9 @@ def create_butler_repo(
         A new folder for the repository.
     products
         ``(dataset_type, data_id, path)`` triples. Visit data ids need ``visit``,
-        ``detector`` and ``band`` (``physical_filter`` defaults to ``<band>_sim_1.4``,
-        ``day_obs`` to 20220101); coadd data ids need ``tract``, ``patch`` and ``band``.
+        ``detector`` and ``band`` (``physical_filter`` defaults to the DP0.2 name
+        ``<band>_sim_1.4``, ``day_obs`` to 20220101); coadd data ids need ``tract``,
+        ``patch`` and ``band``.
     run, instrument, skymap
         The RUN collection and the governor values filled into every data id.
     transfer
@@ -74,6 +80,8 @@ def create_butler_repo(
     ------
     MissingDependency
         lsst-daf-butler is not installed.
+    ValueError
+        A data id lacks a key its dimensions need.
     """
     try:
         from lsst.daf.butler import Butler, DatasetRef, DatasetType, FileDataset
@@ -120,19 +128,21 @@ def _insert_dimensions(registry, products, instrument: str, skymap: str) -> None
     visits, detectors, filters, days, patches = {}, set(), {}, set(), set()
     for _, data_id, _ in products:
         if "visit" in data_id:
-            band = str(data_id.get("band", "i"))
+            _require(data_id, ("visit", "detector", "band"))
+            band = str(data_id["band"])
             physical_filter = str(data_id.get("physical_filter", f"{band}_sim_1.4"))
             day_obs = int(data_id.get("day_obs", _DEFAULT_DAY_OBS))
             visits[int(data_id["visit"])] = (physical_filter, day_obs)
             filters[physical_filter] = band
             days.add(day_obs)
             detectors.add(int(data_id["detector"]))
-        elif "tract" in data_id:
+        else:
+            _require(data_id, ("tract", "patch", "band"))
             patches.add((int(data_id["tract"]), int(data_id["patch"])))
 
     registry.insertDimensionData("instrument", {
         "name": instrument, "visit_max": 10**8, "exposure_max": 10**8,
-        "detector_max": 1000, "class_name": "lsst.obs.lsst.LsstCamImSim",
+        "detector_max": 1000, "class_name": _INSTRUMENT_CLASSES.get(instrument),
     })
     if filters:
         registry.insertDimensionData("physical_filter", *(
@@ -161,6 +171,15 @@ def _insert_dimensions(registry, products, instrument: str, skymap: str) -> None
              "cell_x": patch % _PATCHES_PER_SIDE, "cell_y": patch // _PATCHES_PER_SIDE}
             for tract, patch in sorted(patches)
         ))
+
+
+def _require(data_id: Mapping[str, Any], keys: tuple[str, ...]) -> None:
+    missing = [key for key in keys if key not in data_id]
+    if missing:
+        raise ValueError(
+            f"data id {dict(data_id)} lacks {missing}: a visit product needs visit, detector "
+            "and band, a coadd product tract, patch and band"
+        )
 
 
 def _detector_record(instrument: str, detector: int) -> dict:

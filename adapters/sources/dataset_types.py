@@ -15,8 +15,9 @@ def product_kind(dataset_type: str) -> ProductKind:
 
     DP0.2 spells them ``calexpBackground`` and ``deepCoadd_calexp_background``; DP1
     ``visit_image_background``, ``deep_coadd_background``,
-    ``preliminary_visit_image_background``: all end in ``Background`` or ``_background``.
+    ``preliminary_visit_image_background``: all end in ``Background`` or ``_background``
+    (and ``"background"`` itself names the kind, as single files report it).
     """
-    if dataset_type.endswith("Background") or dataset_type.endswith("_background"):
+    if dataset_type.lower().endswith("background"):
         return "background"
     return "exposure"

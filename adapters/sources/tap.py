@@ -169,12 +169,12 @@ class TapSource:
 
     def query(self, adql: str) -> list[dict[str, Any]]:
         """Run ``adql`` synchronously; rows as dicts of plain Python values."""
-        from pyvo.dal import DALServiceError
+        from pyvo.dal import DALAccessError
 
         _log.debug("TAP %s: %s", self.spec, adql)
         try:
             table = self.service.run_sync(adql).to_table()
-        except DALServiceError as exc:
+        except DALAccessError as exc:
             raise self._tap_failure(exc) from None
         except requests.RequestException as exc:
             raise self.http.failure(self.tap_url, exc) from None
