@@ -1,0 +1,75 @@
+"""glue_skybkg.bench: the quick run produces every row and prints the table (never timed)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from glue_skybkg import analysis, bench
+
+
+@pytest.fixture(scope="module")
+def quick_result():
+    out = io.StringIO()
+    result = bench.run_bench(quick=True, out=out)
+    return result, out.getvalue()
+
+
+def test_quick_run_has_every_row(quick_result):
+    result, _ = quick_result
+    assert result["quick"] is True
+    assert tuple(result["shape"]) == bench.QUICK_SHAPE
+    assert list(result["rows"]) == [case.key for case in bench.CASES]
+    for key in ("floor", "render_ours_dp02", "render_ours_akima", "render_scipy", "stats_ours",
+                "stats_notebook", "hist_ours", "hist_numpy", "hist_fast", "read_ours_gzip",
+                "read_astropy_gzip", "read_ours_plain", "read_astropy_plain", "restore_ours",
+                "restore_inplace"):
+        row = result["rows"][key]
+        assert row["ms"] is not None and row["ms"] >= 0, (key, row["note"])
+        assert row["x_floor"] is not None
+        assert row["verdict"] == "quick"
+    assert result["rows"]["stats_ours"]["speedup"] is not None
+    assert result["rows"]["stats_notebook"]["anchor_ms"] == 262.0
+
+
+def test_rows_that_cannot_run_say_why(quick_result):
+    result, _ = quick_result
+    lsst_images = result["rows"]["render_lsst_images"]
+    assert lsst_images["ms"] is None and lsst_images["note"].startswith("not importable")
+    assert "--quick" in result["rows"]["demo"]["note"]
+    viewer = result["rows"]["first_viewer"]
+    assert viewer["ms"] is not None or viewer["note"].startswith("not available")
+
+
+def test_printed_table_lists_every_case(quick_result):
+    result, text = quick_result
+    lines = text.splitlines()
+    assert lines[0].startswith("skybkg bench --quick: 128 x 136 float32")
+    for case in bench.CASES:
+        assert sum(case.label in line for line in lines) == 1, case.label
+    assert "not importable" in text and "+389 MiB" in text
+    assert text == bench.format_table(result) + "\n"
+
+
+def test_verdicts_against_targets():
+    stats = next(c for c in bench.CASES if c.key == "stats_ours")
+    row = {"ms": 30.0, "peak_extra_mib": 10.0, "image_mib": 62.1, "speedup": 8.0}
+    assert bench._verdict(stats, row, 8.0, {}) == "PASS"
+    assert bench._verdict(stats, dict(row, ms=41.0), 8.0, {}) == "MISS"  # > 5x floor
+    assert bench._verdict(stats, dict(row, speedup=4.0), 8.0, {}) == "MISS"
+    assert bench._verdict(stats, dict(row, peak_extra_mib=70.0), 8.0, {}) == "MISS"
+    viewer = next(c for c in bench.CASES if c.key == "first_viewer")
+    assert bench._verdict(viewer, {"ms": 1400.0}, None, {}) == "PASS"
+    assert bench._verdict(viewer, {"ms": None}, None, {}) == "MISS"
+
+
+def test_scipy_reference_renderer_interpolates_the_bins():
+    model = bench._akima_layer((40, 48))
+    rendered = bench._scipy_akima(model, (40, 48))
+    assert rendered.shape == (40, 48) and rendered.dtype == np.float32
+    # close to ours away from the edges (scipy is not afw's Akima, so not equal)
+    ours = model.render()
+    assert np.abs(rendered[8:-8, 8:-8] - ours[8:-8, 8:-8]).max() < 5.0
+    assert analysis.background_stats(rendered)["n_nan"] == 0
