@@ -538,9 +538,28 @@ def _generate(folder: Path, progress: bool, with_butler: bool) -> None:
 
 
 def _register_in_butler(folder: Path) -> None:
+    """Make ``folder`` a Butler repository whose datastore is the files already there.
+
+    They are ingested in place (``transfer=None``), so the datastore records paths relative
+    to the repository root and the folder stays relocatable (it is renamed into place after).
+    """
     from .sources.butler_repo import create_butler_repo
 
-    create_butler_repo(folder, _all_products(), run=RUN)
+    products = []
+    for product in _all_products():
+        data_id = dict(product.data_id)
+        if "visit" in data_id:
+            data_id.update(band=_BAND, physical_filter=_PHYSICAL_FILTER)
+        products.append((product.dataset_type, data_id, folder / product.path))
+    try:
+        create_butler_repo(folder, products, run=RUN, instrument=INSTRUMENT, transfer=None)
+    except (ImportError, SkybkgError, OSError):
+        raise
+    except Exception as exc:  # lsst-daf-butler's own errors: say which step failed
+        raise SkybkgError(
+            f"lsst-daf-butler could not build the sample's Butler repository ({exc}); "
+            "uninstall it to use the sample as plain files, or report this with the message"
+        ) from exc
 
 
 def _read_marker(root: Path) -> dict | None:
@@ -566,7 +585,7 @@ def _publish(partial: Path, root: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
             raise
-    stale = root.with_name(f".{root.name}.stale-{os.getpid()}")
+    stale = root.with_name(f"skybkg-sample-stale-{os.getpid()}")
     os.rename(root, stale)
     os.rename(partial, root)
     shutil.rmtree(stale, ignore_errors=True)
@@ -612,7 +631,8 @@ def ensure_sample(root: str | os.PathLike | None = None, progress: bool = True) 
         return _sample_set(root, marker)
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(prefix=f".{root.name}.partial-", dir=root.parent))
+        # no dot in the name: the Butler would read what follows one as a config-file format
+        partial = Path(tempfile.mkdtemp(prefix="skybkg-sample-partial-", dir=root.parent))
     except OSError as exc:
         raise _write_failure(root, exc) from exc
     try:
