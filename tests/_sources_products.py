@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from astropy.io import fits
 from skybkg_adapters import BackgroundLayer, BackgroundModel, SkyImage
 from skybkg_adapters.lsst_fits import write_background, write_exposure
+
+TOKEN = "gt-TEST.SECRET-token-0123456789abcdef"
+"""The bearer token the service tests use; it must never surface anywhere."""
 
 VISIT_ID = {"visit": 512055, "detector": 75, "band": "i"}
 COADD_ID = {"tract": 4226, "patch": 17, "band": "r"}
@@ -69,3 +75,17 @@ def assert_same_background(a: BackgroundModel, b: BackgroundModel) -> None:
         np.testing.assert_array_equal(la.values, lb.values)
         assert (la.interp_style, la.approx_style) == (lb.interp_style, lb.approx_style)
     np.testing.assert_array_equal(a.render(), b.render())
+
+
+@pytest.fixture(autouse=True)
+def token_guard(caplog, tmp_path):
+    """Fail a test whose log records (DEBUG included) or cached file names contain :data:`TOKEN`.
+
+    Test modules that talk to services import it, which makes it autouse there.
+    """
+    caplog.set_level(logging.DEBUG)
+    yield
+    leaks = [r.getMessage() for r in caplog.records if TOKEN in r.getMessage()]
+    for root in (Path(os.environ["XDG_CACHE_HOME"]), tmp_path):
+        leaks += [str(p) for p in root.rglob("*") if TOKEN in str(p)]
+    assert leaks == [], f"the token leaked into {leaks}"

@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from _sources_products import TOKEN, token_guard  # noqa: F401 - token_guard is autouse here
 from skybkg_adapters import AuthError, ServiceError
 from skybkg_adapters.sources.cache import DownloadCache
 from skybkg_adapters.sources.http import HttpClient
 from werkzeug import Request, Response
 
 BODY = bytes(range(256)) * 40  # 10240 bytes
-TOKEN = "tok-http-SECRET-0123456789"
 
 
 def client(tmp_path, **kwargs) -> HttpClient:

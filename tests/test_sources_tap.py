@@ -15,11 +15,13 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
-from _sources_products import (
+from _sources_products import (  # token_guard is autouse here
     COADD_ID,
+    TOKEN,
     assert_same_background,
     assert_same_image,
     make_products,
+    token_guard,  # noqa: F401
 )
 from astropy.io.votable import from_table
 from astropy.io.votable.tree import Info
@@ -39,7 +41,6 @@ from skybkg_adapters import (
 from skybkg_adapters.sources.cache import DownloadCache
 from werkzeug import Request, Response
 
-TOKEN = "gt-TAPtoken.SECRET-abcdef0123456789"
 VISIT = {"visit": 512055, "detector": 75}
 RUN = "2.2i/runs/DP0.2"
 _TEXT_COLUMNS = {"dataproduct_subtype", "access_url", "access_format", "obs_id", "lsst_band"}
