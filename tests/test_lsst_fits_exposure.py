@@ -90,6 +90,7 @@ def test_planes_equal_astropy_scaled_reads(realdata, name):
         np.testing.assert_array_equal(img.variance, hdul[first + 2].data)
 
 
+@pytest.mark.filterwarnings("ignore:.*RADECSYS:astropy.wcs.FITSFixedWarning")
 @pytest.mark.parametrize("name", sorted(WCS_FACTS))
 def test_real_wcs_reference_pixel_and_second_pixel(realdata, name):
     index, crpix, crval, sip = WCS_FACTS[name]
@@ -394,3 +395,32 @@ def test_write_into_missing_folder_fails_cleanly(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_exposure(tmp_path / "missing" / "x.fits", _sample())
     assert not os.listdir(tmp_path)
+
+
+def test_unparsable_card_names_hdu_and_key(realdata, tmp_path):
+    raw = (realdata / "afw__exposure-version-2.fits").read_bytes()
+    card = b"MP_BAD  =                    0"
+    assert raw.count(card) == 1
+    path = tmp_path / "badcard.fits"
+    path.write_bytes(raw.replace(card, b"MP_BAD  = 'no closing quote   "))
+    with pytest.raises(FormatError, match=r"HDU 2, key MP_BAD: card cannot be parsed"):
+        read_exposure(path)
+
+
+def test_damaged_gzip_file_is_a_format_error(realdata, tmp_path):
+    raw = bytearray((realdata / "afw__ticketdm26260.fits").read_bytes())  # a gzipped FITS file
+    raw[5000:5100] = b"\x00" * 100
+    path = tmp_path / "damaged.fits"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(FormatError, match=str(path)):
+        read_exposure(path)
+
+
+def test_any_truncation_is_a_format_error_never_an_astropy_error(realdata, tmp_path):
+    raw = (realdata / "obs_base__small.fits").read_bytes()
+    path = tmp_path / "cut.fits"
+    for keep in range(7, len(raw), 997):
+        path.write_bytes(raw[:keep])
+        with pytest.raises(FormatError, match=str(path)):
+            img = read_exposure(path)
+            img.mask, img.variance  # noqa: B018 - lazy planes fail on first access

@@ -19,7 +19,14 @@ from ..errors import FormatError
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from .atomic import atomic_output
 from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
-from .planes import Plane, count_hdus, open_fits, plane_at, read_plane
+from .planes import (
+    Plane,
+    check_whole_blocks,
+    count_hdus,
+    open_fits,
+    plane_at,
+    read_plane,
+)
 
 __all__ = ["read_background", "write_background"]
 
@@ -127,6 +134,7 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
             raise FormatError(path, f"has {count} HDUs; a BackgroundList has 3 per entry "
                               "(image, mask, variance). Is this an exposure? Use read_exposure")
         layers = [_entry(path, hdul, first) for first in range(0, count, 3)]
+        check_whole_blocks(path)
     try:
         return BackgroundModel(tuple(layers), provenance=Provenance(source=path, uri=path))
     except ValueError as exc:

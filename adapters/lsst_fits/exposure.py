@@ -31,7 +31,15 @@ from .headers import (
     wcs_cards,
     xy0_cards,
 )
-from .planes import Plane, load_plane, open_fits, plane_at, read_plane
+from .planes import (
+    Plane,
+    check_whole_blocks,
+    checked_header,
+    load_plane,
+    open_fits,
+    plane_at,
+    read_plane,
+)
 
 __all__ = ["read_exposure", "write_exposure", "locate_planes"]
 
@@ -104,7 +112,7 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
     """
     path = os.fspath(path)
     with open_fits(path) as hdul:
-        primary_header = hdul[0].header
+        primary_header = checked_header(path, hdul[0].header, 0)
         if looks_like_background(primary_header):
             raise FormatError(path, "this is a BackgroundList file, not an exposure; read it "
                               "with read_background", hdu=0)
@@ -128,6 +136,7 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
         headers = [image_header] if image_plane.index == 0 else [primary_header, image_header]
         metadata = merge_metadata(*headers)
         unit = read_unit(image_header, primary_header)
+        check_whole_blocks(path)
     return SkyImage(
         image,
         None if mask_plane is None else partial(load_plane, path, mask_plane.index, "mask"),

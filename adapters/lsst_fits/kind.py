@@ -10,7 +10,7 @@ from ..errors import FormatError
 from .background import read_background
 from .exposure import locate_planes, read_exposure
 from .headers import looks_like_background
-from .planes import open_fits
+from .planes import checked_header, open_fits
 
 __all__ = ["detect_kind", "open_product"]
 
@@ -27,7 +27,7 @@ def detect_kind(path: str | os.PathLike) -> Literal["exposure", "background"]:
         Neither (e.g. a catalogue, or not FITS at all).
     """
     with open_fits(path) as hdul:
-        if looks_like_background(hdul[0].header):
+        if looks_like_background(checked_header(path, hdul[0].header, 0)):
             return "background"
         if "IMAGE" in locate_planes(path, hdul):
             return "exposure"

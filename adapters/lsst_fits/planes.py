@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,14 +17,23 @@ from typing import Any
 
 import numpy as np
 from astropy.io import fits
+from astropy.io.fits.verify import VerifyError, VerifyWarning
 from astropy.utils.exceptions import AstropyUserWarning
 
 from ..errors import FormatError
 from .tiles import decompress_row_tiles
 
-__all__ = ["Plane", "open_fits", "count_hdus", "plane_at", "read_plane", "load_plane"]
+__all__ = [
+    "Plane", "open_fits", "check_whole_blocks", "count_hdus", "checked_header", "plane_at",
+    "read_plane", "load_plane",
+]
 
 _KINDS = ("image", "mask", "variance")
+_BITPIX = (8, 16, 32, 64, -32, -64)
+_BLOCK = 2880
+# What astropy and numpy raise on damaged bytes, beyond the cases checked explicitly.
+_DAMAGE = (VerifyError, KeyError, IndexError, TypeError, ValueError, AttributeError, OSError,
+           EOFError, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,10 @@ def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
     """Open ``path`` lazily, memory-mapped, unscaled and with compressed planes as tables.
 
     Raises FileNotFoundError for a missing file and FormatError for anything that is not
-    a readable FITS file.
+    a readable FITS file. Inside the ``with`` body, any failure astropy or numpy raises
+    on damaged content (unparsable cards, corrupt gzip streams, missing structural keys)
+    also becomes a FormatError naming the file; specific checks in :func:`plane_at` give
+    the HDU and key where they can.
     """
     path = Path(path)
     if not path.exists():
@@ -65,10 +78,15 @@ def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
                 disable_image_compression=True,
                 lazy_load_hdus=True,
             )
-    except OSError as exc:
+    except _DAMAGE as exc:
         raise FormatError(path, f"not a readable FITS file ({exc})", hdu=0) from None
     try:
         yield hdul
+    except FormatError:
+        raise
+    except _DAMAGE as exc:
+        raise FormatError(path, f"the file is corrupt ({type(exc).__name__}: {exc}); download "
+                          "it again") from exc
     finally:
         hdul.close()
 
@@ -82,21 +100,65 @@ def _hdu(path, hdul: fits.HDUList, index: int):
     except IndexError:
         _check_end(path, hdul, index)
         return None
-    except (OSError, ValueError) as exc:
+    except _DAMAGE as exc:
         raise FormatError(path, f"header cannot be read ({exc}); the file is corrupt or "
                           "truncated", hdu=index) from None
 
 
+def checked_header(path, header: fits.Header, index: int) -> fits.Header:
+    """``header`` after parsing every card; an unparsable one raises FormatError naming it."""
+    for card in header.cards:
+        try:
+            with warnings.catch_warnings():
+                # astropy narrates its attempted fix; our error below says it better.
+                warnings.simplefilter("ignore", VerifyWarning)
+                card.value  # noqa: B018 - parsing is the point
+        except VerifyError:
+            raise FormatError(path, f"card cannot be parsed: {card.image.strip()!r}", hdu=index,
+                              key=card.keyword) from None
+    return header
+
+
+def _structure(path, header: fits.Header, index: int, prefix: str = "") -> tuple[int, int]:
+    """Check BITPIX and the two axis lengths; return the array shape ``(NAXIS2, NAXIS1)``."""
+    bitpix = header.get(f"{prefix}BITPIX")
+    if bitpix not in _BITPIX:
+        raise FormatError(path, f"{prefix}BITPIX = {bitpix!r} is not a FITS pixel type",
+                          hdu=index, key=f"{prefix}BITPIX")
+    shape = []
+    for axis in (2, 1):
+        length = header.get(f"{prefix}NAXIS{axis}")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise FormatError(path, f"{prefix}NAXIS{axis} = {length!r} is not an axis length",
+                              hdu=index, key=f"{prefix}NAXIS{axis}")
+        shape.append(length)
+    return shape[0], shape[1]
+
+
 def _check_end(path, hdul: fits.HDUList, index: int) -> None:
     """Raise if HDU ``index`` was begun but cannot be read (astropy then just stops listing)."""
-    if index == 0 or not _is_plain_fits(path):
+    previous = hdul[index - 1] if index else None
+    if not hasattr(previous, "fileinfo") or not _is_plain_fits(path):
         return
-    info = hdul[index - 1].fileinfo()
+    info = previous.fileinfo()
     with open(path, "rb") as stream:
         stream.seek(info["datLoc"] + info["datSpan"])
         if stream.read(8) == b"XTENSION":
             raise FormatError(path, "header is cut off or corrupt (no END card); the file is "
                               "truncated, download it again", hdu=index)
+
+
+def check_whole_blocks(path) -> None:
+    """Raise FormatError if a plain FITS file is not a whole number of 2880-byte blocks.
+
+    Every FITS writer pads to whole blocks, so a ragged size means a cut-off download
+    even when the cut falls in padding or in HDUs we do not read. Readers call this
+    after their precise per-HDU checks, which name the HDU at fault.
+    """
+    size = os.path.getsize(path)
+    if size % _BLOCK and _is_plain_fits(path):
+        raise FormatError(path, f"file size {size} bytes is not a whole number of {_BLOCK}-byte "
+                          "FITS blocks: the file is truncated; download it again")
 
 
 def count_hdus(path, hdul: fits.HDUList) -> int:
@@ -117,18 +179,24 @@ def plane_at(path, hdul: fits.HDUList, index: int) -> Plane | None:
     hdu = _hdu(path, hdul, index)
     if hdu is None:
         return None
-    header = hdu.header
+    if not isinstance(hdu, fits.PrimaryHDU | fits.ImageHDU | fits.BinTableHDU):
+        if type(hdu).__name__ == "_CorruptedHDU":
+            raise FormatError(path, "HDU is corrupt (its header does not describe its data)",
+                              hdu=index)
+        return None
+    header = checked_header(path, hdu.header, index)
     if isinstance(hdu, fits.BinTableHDU) and header.get("ZIMAGE") is True:
         if header.get("ZNAXIS") != 2:
             return None
+        shape = _structure(path, header, index, "Z")
         try:
             image_header = fits.CompImageHDU(bintable=hdu).header
-        except (KeyError, ValueError, TypeError) as exc:
+        except _DAMAGE as exc:
             raise FormatError(path, f"compressed image header is invalid ({exc})",
                               hdu=index) from None
-        return Plane(index, hdu, image_header, (header["ZNAXIS2"], header["ZNAXIS1"]), True)
+        return Plane(index, hdu, image_header, shape, True)
     if isinstance(hdu, fits.PrimaryHDU | fits.ImageHDU) and header.get("NAXIS") == 2:
-        return Plane(index, hdu, header, (header["NAXIS2"], header["NAXIS1"]), False)
+        return Plane(index, hdu, header, _structure(path, header, index), False)
     return None
 
 
@@ -161,7 +229,7 @@ def _raw(path, plane: Plane) -> np.ndarray:
                               f"file has {size}; download it again", hdu=plane.index)
     try:
         return plane.hdu.data
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
         raise FormatError(path, f"pixels cannot be read ({exc})", hdu=plane.index) from None
 
 
