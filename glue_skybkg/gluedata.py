@@ -52,7 +52,9 @@ def _meta(kind: str, bbox: tuple[int, int, int, int], mask_planes: Mapping[str, 
         "xy0": [int(bbox[0]), int(bbox[1])],
         "bbox": [int(v) for v in bbox],
         "mask_planes": {str(k): int(v) for k, v in mask_planes.items()},
-        "provenance": None if provenance is None else provenance.to_dict(),
+        # Only a source product's provenance is kept: a plain file's is its absolute path,
+        # which the session would carry to other machines (glue's LoadLog stores it properly).
+        "provenance": provenance.to_dict() if provenance and provenance.dataset_type else None,
     }
 
 
@@ -60,7 +62,8 @@ def image_to_data(img: SkyImage, label: str = "") -> Data:
     """An exposure as a glue Data: ``image``, ``mask``, ``variance``, WCS coordinates, afw meta.
 
     ``meta`` holds ``skybkg_kind`` (``"exposure"``), ``xy0``, ``bbox`` (parent pixels),
-    ``mask_planes`` (name to bit) and ``provenance`` (a dict, or None).  An empty ``label``
+    ``mask_planes`` (name to bit) and ``provenance`` (a dict for a product fetched from a
+    source, None for a plain file).  An empty ``label``
     lets :func:`glue.core.data_factories.load_data` name it after the file.
     """
     if not label and img.provenance is not None and img.provenance.dataset_type:

@@ -25,3 +25,128 @@ def realdata() -> Path:
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own XDG cache so no test sees another's downloads or samples."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
+# --- glue plugin fixtures (GLUE engineer): small synthetic afw files and a headless glue app ---
+
+GLUE_SHAPE = (150, 200)  # (height, width): small so the GUI tests stay fast
+CALEXP_XY0 = (1000, 2000)
+COADD_XY0 = (11900, 7900)
+COADD_RESIDUAL = 0.37  # the deepCoadd_calexp_background constant (nJy)
+
+
+def _tan_wcs(crval):
+    from astropy.wcs import WCS
+
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    wcs.wcs.crval = list(crval)
+    wcs.wcs.crpix = [GLUE_SHAPE[1] / 2, GLUE_SHAPE[0] / 2]
+    wcs.wcs.cd = [[-5.5e-5, 0.0], [0.0, 5.5e-5]]
+    return wcs
+
+
+def _stars(rng, scale):
+    import numpy as np
+
+    height, width = GLUE_SHAPE
+    yy, xx = np.mgrid[0:height, 0:width]
+    image = np.zeros(GLUE_SHAPE)
+    for _ in range(25):
+        x, y = rng.uniform(5, width - 5), rng.uniform(5, height - 5)
+        image += rng.uniform(20, 400) * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * 1.8**2))
+    return scale * image
+
+
+@pytest.fixture(scope="session")
+def glue_products(tmp_path_factory):
+    """Small afw files laid out as a local source: calexp + calexpBackground, the coadd triple.
+
+    Returns a dict of paths (``root`` is the folder) and the truth arrays the tests check.
+    """
+    import numpy as np
+    from skybkg_adapters import BackgroundLayer, BackgroundModel, SkyImage
+    from skybkg_adapters.lsst_fits import write_background, write_exposure
+
+    root = tmp_path_factory.mktemp("skybkg-products")
+    rng = np.random.default_rng(20230922)
+    height, width = GLUE_SHAPE
+    planes = {"BAD": 0, "SAT": 1, "DETECTED": 5, "NO_DATA": 8}
+
+    calexp_image = (_stars(rng, 1.0) + rng.normal(0, 6, GLUE_SHAPE)).astype(np.float32)
+    mask = np.zeros(GLUE_SHAPE, np.int32)
+    mask[calexp_image > 30] |= 1 << planes["DETECTED"]
+    mask[:, :3] |= 1 << planes["NO_DATA"]
+    mask[70, 40:90] |= 1 << planes["BAD"]
+    bins = (2900 + 8.0 * np.arange(3)[:, None] - 5.0 * np.arange(4)[None, :]).astype(np.float32)
+    calexp_bbox = (*CALEXP_XY0, width, height)
+    background = BackgroundModel((BackgroundLayer(bins, calexp_bbox),))
+    calexp = SkyImage(calexp_image, mask, np.full(GLUE_SHAPE, 36, np.float32),
+                      mask_planes=planes, xy0=CALEXP_XY0, wcs=_tan_wcs((61.98, -37.37)))
+
+    coadd_image = (_stars(rng, 0.05) + rng.normal(0, 0.3, GLUE_SHAPE) + COADD_RESIDUAL)
+    coadd_image = coadd_image.astype(np.float32)
+    coadd_calexp_image = coadd_image - np.float32(COADD_RESIDUAL)
+    coadd_bbox = (*COADD_XY0, width, height)
+    coadd_background = BackgroundModel((BackgroundLayer(
+        np.full((1, 1), COADD_RESIDUAL, np.float32), coadd_bbox),))
+    coadd_mask = np.zeros(GLUE_SHAPE, np.int32)
+
+    def coadd(pixels):
+        return SkyImage(pixels, coadd_mask, np.full(GLUE_SHAPE, 0.09, np.float32),
+                        mask_planes=planes, xy0=COADD_XY0, wcs=_tan_wcs((61.95, -37.14)))
+
+    paths = {
+        "calexp": root / "calexp" / "calexp_512055_75.fits",
+        "calexpBackground": root / "calexpBackground" / "calexpBackground_512055_75.fits",
+        "deepCoadd": root / "deepCoadd" / "deepCoadd_4226_17_r.fits",
+        "deepCoadd_calexp": root / "deepCoadd_calexp" / "deepCoadd_calexp_4226_17_r.fits",
+        "deepCoadd_calexp_background": (root / "deepCoadd_calexp_background"
+                                        / "deepCoadd_calexp_background_4226_17_r.fits"),
+    }
+    for path in paths.values():
+        path.parent.mkdir(parents=True)
+    write_exposure(paths["calexp"], calexp)
+    write_background(paths["calexpBackground"], background)
+    write_exposure(paths["deepCoadd"], coadd(coadd_image))
+    write_exposure(paths["deepCoadd_calexp"], coadd(coadd_calexp_image))
+    write_background(paths["deepCoadd_calexp_background"], coadd_background)
+    return {
+        "root": root,
+        "paths": paths,
+        "calexp_image": calexp_image,
+        "mask": mask,
+        "mask_planes": planes,
+        "background": background.render(),
+        "coadd_image": coadd_image,
+        "coadd_calexp_image": coadd_calexp_image,
+        "coadd_background": coadd_background.render(),
+    }
+
+
+@pytest.fixture
+def reported_errors():
+    """Messages the plugin reported (its reporter is replaced: no message box in tests)."""
+    from glue_skybkg.qt.notify import set_error_reporter
+
+    messages: list[tuple[str, str]] = []
+    previous = set_error_reporter(lambda title, message: messages.append((title, message)))
+    yield messages
+    set_error_reporter(previous)
+
+
+def _raise_report(message, detail):
+    raise AssertionError(f"glue reported an error: {message}\n{detail}")
+
+
+@pytest.fixture
+def glue_app(qapp, reported_errors):
+    """A GlueApplication whose error reports raise (never a modal box); closed afterwards."""
+    from glue.config import settings
+    from glue_qt.app import GlueApplication
+
+    settings.AUTOLINK["Astronomy WCS"] = "always_accept"
+    app = GlueApplication()
+    app.report_error = _raise_report
+    yield app
+    app.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 from glue.core import Data
 from glue.core.subset import Subset
+from glue.core.subset_group import SubsetGroup
 from glue_qt.config import layer_action
 
 from .. import actions
@@ -109,9 +110,21 @@ def difference(data: Data, data_collection: Any) -> Any:
         return None
 
 
-def background_statistics(layer: Data | Subset, data_collection: Any) -> StatisticsPanel | None:
-    """The statistics panel for a Data, or for its subset when a subset is selected."""
+def _subset_to_describe(group: SubsetGroup) -> Subset:
+    """The subset of a group on the image most worth describing (one with a background)."""
+    def score(subset: Subset) -> int:
+        labels = [c.label for c in subset.data.components]
+        return (BACKGROUND in labels) * 2 + (subset.data.meta.get("skybkg_kind") == "exposure")
+
+    return max(group.subsets, key=score)
+
+
+def background_statistics(layer: Data | Subset | SubsetGroup,
+                          data_collection: Any) -> StatisticsPanel | None:
+    """The statistics panel for a Data, or inside the selected subset (group)."""
     try:
+        if isinstance(layer, SubsetGroup):
+            layer = _subset_to_describe(layer)
         if isinstance(layer, Subset):
             return _panel(layer.data, subset=layer)
         return _panel(layer)
@@ -147,7 +160,7 @@ layer_action(RESTORE_BACKGROUND, single=True, data=True,
              tooltip="Add the subtracted background back, as a new component")(restore_background)
 layer_action(DIFFERENCE, single=True, data=True,
              tooltip="Subtract another image on the same pixel grid")(difference)
-layer_action(STATISTICS, single=True, data=True, subset=True,
+layer_action(STATISTICS, single=True, data=True, subset=True, subset_group=True,
              tooltip="Statistics and histogram (whole image or this subset)")(background_statistics)
 layer_action(COMPARE, single=True, data=True,
              tooltip="Difference with a same-grid image minus its stored background")(

@@ -1,0 +1,152 @@
+"""The programmatic API (glue_skybkg.actions) against numpy truth, without a GUI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from glue.core import DataCollection
+from glue.core.data_factories import load_data
+from glue.core.roi import RectangularROI
+from glue.core.subset import RoiSubsetState
+from skybkg_adapters import BackgroundLayer, BackgroundModel, SkybkgError
+
+import glue_skybkg
+from glue_skybkg import actions
+from glue_skybkg.gluedata import RESTORED, derived_link
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _plugin():
+    glue_skybkg.setup()  # the data factories; glue itself would call it via load_plugins
+
+
+def _load(glue_products, *names):
+    return [load_data(str(glue_products["paths"][name])) for name in names]
+
+
+def _numpy_stats(values):
+    finite = values[np.isfinite(values)].astype(np.float64)
+    return {"n_pixels": values.size, "n_nan": int(np.isnan(values).sum()),
+            "min": finite.min(), "max": finite.max(), "mean": finite.mean(),
+            "median": np.median(finite), "std": finite.std()}
+
+
+def _assert_stats(stats, values):
+    truth = _numpy_stats(values)
+    assert stats["n_pixels"] == truth["n_pixels"]
+    assert stats["n_nan"] == truth["n_nan"]
+    for key in ("min", "max", "mean", "median", "std"):
+        assert stats[key] == pytest.approx(truth[key], rel=1e-12, abs=1e-12), key
+
+
+def test_background_file_attaches_to_the_image_with_its_bbox(glue_products):
+    calexp, bkg, coadd = _load(glue_products, "calexp", "calexpBackground", "deepCoadd")
+    dc = DataCollection([coadd, bkg, calexp])
+    attached = actions.attach_pending_backgrounds(dc)
+    assert attached == [(calexp, calexp.id["background"])]
+    assert bkg not in dc and len(dc) == 2
+    assert "background" not in [c.label for c in coadd.components]
+    np.testing.assert_array_equal(calexp["background"], glue_products["background"])
+
+
+def test_attach_is_lazy_and_renders_once(glue_products):
+    (calexp,) = _load(glue_products, "calexp")
+    cid = actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
+    link = derived_link(calexp, "background")
+    assert not link.is_computed
+    first = calexp[cid]
+    np.testing.assert_array_equal(first, glue_products["background"])
+    assert calexp.get_data(cid, view=(slice(10, 12), slice(5, 9))) is not None
+    assert calexp[cid] is first  # served from the cache, not rendered again
+    # the same background again is a no-op; another one is refused
+    assert actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"])) == cid
+    other = BackgroundModel((BackgroundLayer(np.ones((2, 2), np.float32),
+                                             (1000, 2000, 200, 150)),))
+    with pytest.raises(SkybkgError, match="already has a background"):
+        actions.attach_background(calexp, other)
+
+
+def test_attach_refuses_a_background_of_another_bbox(glue_products):
+    (coadd,) = _load(glue_products, "deepCoadd")
+    with pytest.raises(actions.GridMismatch, match=r"\(1000, 2000, 200, 150\)"):
+        actions.attach_background(coadd, str(glue_products["paths"]["calexpBackground"]))
+
+
+def test_restore_adds_image_plus_background_once(glue_products):
+    (calexp,) = _load(glue_products, "calexp")
+    with pytest.raises(SkybkgError, match="attach its background first"):
+        actions.restore_background(calexp)
+    actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
+    cid = actions.restore_background(calexp)
+    assert actions.restore_background(calexp) == cid
+    assert [c.label for c in calexp.components].count(RESTORED) == 1
+    np.testing.assert_array_equal(calexp[cid],
+                                  glue_products["calexp_image"] + glue_products["background"])
+    np.testing.assert_array_equal(calexp["image"], glue_products["calexp_image"])  # untouched
+
+
+def test_difference_of_the_two_coadds_is_the_residual_background(glue_products):
+    coadd, coadd_calexp = _load(glue_products, "deepCoadd", "deepCoadd_calexp")
+    dc = DataCollection([coadd, coadd_calexp])
+    cid = actions.difference(coadd, coadd_calexp, dc)
+    assert cid.label == "image - deepCoadd_calexp_4226_17_r"
+    truth = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
+    np.testing.assert_array_equal(coadd[cid], truth)
+    assert actions.difference(coadd, coadd_calexp, dc) == cid
+    _assert_stats(actions.background_statistics(coadd, cid), truth)
+
+
+def test_difference_refuses_mismatched_grids(glue_products):
+    calexp, coadd = _load(glue_products, "calexp", "deepCoadd")
+    with pytest.raises(actions.GridMismatch, match="same pixel grid"):
+        actions.difference(coadd, calexp)
+
+
+def test_compare_with_stored_background(glue_products):
+    coadd, coadd_calexp, bkg = _load(glue_products, "deepCoadd", "deepCoadd_calexp",
+                                     "deepCoadd_calexp_background")
+    dc = DataCollection([coadd, coadd_calexp, bkg])
+    actions.attach_pending_backgrounds(dc)
+    assert "background" in [c.label for c in coadd_calexp.components]  # named by its type
+    result = actions.compare_with_stored_background(coadd, coadd_calexp, dc)
+    truth = (glue_products["coadd_image"] - glue_products["coadd_calexp_image"]) - np.float32(
+        0.37)
+    np.testing.assert_array_equal(coadd[result.component], truth)
+    _assert_stats(result.statistics, truth)
+    assert abs(result.statistics["mean"]) < 1e-6
+
+
+def test_statistics_whole_subset_and_excluded_planes(glue_products):
+    (calexp,) = _load(glue_products, "calexp")
+    actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
+    background = glue_products["background"]
+    _assert_stats(actions.background_statistics(calexp), background)
+
+    image = glue_products["calexp_image"]
+    state = RoiSubsetState(calexp.pixel_component_ids[1], calexp.pixel_component_ids[0],
+                           RectangularROI(20.5, 60.5, 30.5, 50.5))
+    inside = np.zeros(image.shape, bool)
+    inside[31:51, 21:61] = True  # pixel centres inside the rectangle
+    _assert_stats(actions.background_statistics(calexp, "image", state), image[inside])
+
+    bits = (1 << 5) | (1 << 0) | (1 << 8)
+    keep = (glue_products["mask"] & bits) == 0
+    stats = actions.background_statistics(calexp, "image",
+                                          exclude_mask_planes=("DETECTED", "BAD", "NO_DATA"))
+    _assert_stats(stats, image[keep])
+    assert stats["n_pixels"] == keep.sum() < image.size
+    stats = actions.background_statistics(calexp, "image", state, ("DETECTED",))
+    _assert_stats(stats, image[inside & ((glue_products["mask"] & (1 << 5)) == 0)])
+    with pytest.raises(SkybkgError, match="no mask plane"):
+        actions.background_statistics(calexp, "image", exclude_mask_planes=("CR",))
+
+
+def test_histogram_is_numpy_histogram_with_1000_bins(glue_products):
+    (calexp,) = _load(glue_products, "calexp")
+    actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
+    counts, edges = actions.background_histogram(calexp)
+    values = glue_products["background"]
+    truth_counts, truth_edges = np.histogram(values, bins=1000,
+                                             range=(np.nanmin(values), np.nanmax(values)))
+    np.testing.assert_array_equal(counts, truth_counts)
+    np.testing.assert_array_equal(edges, truth_edges)
