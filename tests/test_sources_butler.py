@@ -180,3 +180,14 @@ def test_create_butler_repo_refuses_incomplete_data_ids(tmp_path, products):
     with pytest.raises(ValueError, match=r"lacks \['band'\]"):
         create_butler_repo(tmp_path / "r", [("calexp", {"visit": 1, "detector": 2},
                                              products[0][2])])
+
+
+def test_files_inside_the_root_register_in_place_and_stay_relocatable(tmp_path):
+    root = tmp_path / "inplace"
+    products = make_products(root / "files")
+    create_butler_repo(root, products, transfer=None)
+    moved = root.rename(tmp_path / "moved")
+    source = ButlerSource(str(moved), collections=RUN)
+    image = source.get("calexp", {"visit": 512055, "detector": 75})
+    assert image.provenance.uri == (moved / "files" / "calexp.fits").as_uri()
+    assert_same_image(image, read_exposure(moved / "files" / "calexp.fits"))

@@ -46,7 +46,7 @@ def create_butler_repo(
     run: str = "2.2i/runs/DP0.2",
     instrument: str = "LSSTCam-imSim",
     skymap: str = "DC2",
-    transfer: str = "copy",
+    transfer: str | None = "copy",
 ) -> Path:
     """Create a Butler repository at ``root`` and ingest ``products`` into the RUN ``run``.
 
@@ -68,8 +68,10 @@ def create_butler_repo(
         The RUN collection and the governor values filled into every data id.
     transfer
         How files enter the datastore. ``"copy"`` (default) makes a self-contained,
-        relocatable repository laid out exactly as a Butler file datastore; ``"symlink"``
-        and ``"direct"`` leave the files where they are and break if they move.
+        relocatable repository laid out exactly as a Butler file datastore (the layout
+        :class:`~.local.LocalSource` reads); ``None`` registers files that already lie
+        under ``root`` where they are (paths stored relative: still relocatable);
+        ``"symlink"`` and ``"direct"`` point at files elsewhere and break if they move.
 
     Returns
     -------
