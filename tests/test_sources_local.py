@@ -113,6 +113,11 @@ def test_template(products):
         LocalSource(folder, template="{dataset_type}_{visit}.fits").get("calexp", {"detector": 1})
     with pytest.raises(ProductNotFound, match="No file matches the template"):
         LocalSource(folder, template="{dataset_type}_{visit}.fits").get("calexp", VISIT)
+    (folder / "calexp_00512055_075.fits").symlink_to(products[0][2])
+    padded = LocalSource(folder, template="{dataset_type}_{visit:08d}_{detector:03d}.fits")
+    assert padded.get("calexp", VISIT).shape == (48, 64)
+    with pytest.raises(ProductNotFound, match="Files of calexp there:\n  calexp_00512055_075"):
+        padded.get("calexp", {"visit": 1, "detector": 75})
 
 
 def test_single_files_and_kind_checks(products):

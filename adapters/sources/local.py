@@ -87,12 +87,11 @@ class LocalSource:
                 + "\nAdd keys to the data id (band, physical_filter, instrument, skymap) "
                 "to pick one."
             )
-        raise ProductNotFound(f"No file under {self.root} holds {asked}. " + self._what_exists(
-            dataset_type, data_id))
+        hint = self._what_exists(dataset_type, data_id)
+        raise ProductNotFound(f"No file under {self.root} holds {asked}. {hint}")
 
     def _by_template(self, dataset_type: str, data_id: DataId) -> list[Path]:
-        fields = {name for _, name, _, _ in string.Formatter().parse(self.template) if name}
-        missing = sorted(fields - set(data_id) - {"dataset_type"})
+        missing = sorted(_fields(self.template) - set(data_id))
         if missing:
             raise ProductNotFound(
                 f"The file template {self.template!r} needs {missing}; the data id "
@@ -118,9 +117,9 @@ class LocalSource:
 
     def _what_exists(self, dataset_type: str, data_id: DataId) -> str:
         if self.template is not None:
-            fields = {name for _, name, _, _ in string.Formatter().parse(self.template) if name}
-            wild = self.template.format(
-                dataset_type=dataset_type, **{k: "*" for k in fields - {"dataset_type"}}
+            wild = "".join(
+                literal + ("" if name is None else dataset_type if name == "dataset_type" else "*")
+                for literal, name, _, _ in string.Formatter().parse(self.template)
             )
             existing = sorted(Path(p) for p in glob.glob(str(self.root / wild)))
             if not existing:
@@ -151,6 +150,12 @@ class LocalSource:
         if len(paths) > _SHOWN:
             shown.append(f"  ... and {len(paths) - _SHOWN} more")
         return "\n".join(shown)
+
+
+def _fields(template: str) -> set[str]:
+    """The data-id keys ``template`` names (``dataset_type`` is not one)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name} - {
+        "dataset_type"}
 
 
 def _normalise(text: str) -> str:
