@@ -183,7 +183,9 @@ def test_second_get_is_served_from_the_cache(rsp, tap_url, httpserver):
 def test_three_sources_give_identical_containers(rsp, tap_url, products, tmp_path):
     repo = create_butler_repo(tmp_path / "repo", products)
     butler = ButlerSource(str(repo), collections=RUN)
-    sources = [LocalSource(repo), butler, tap(tap_url, butler=butler)]
+    paired = tap(tap_url, butler=f"butler:{repo}?collections={RUN}")
+    assert isinstance(paired.butler, ButlerSource) and paired.butler.spec == butler.spec
+    sources = [LocalSource(repo), butler, paired]
     for dataset_type, data_id in [("calexp", VISIT), ("deepCoadd_calexp", COADD_ID)]:
         local, *others = [s.get(dataset_type, data_id) for s in sources]
         for other in others:

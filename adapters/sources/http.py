@@ -26,6 +26,8 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 """HTTP statuses worth retrying: rate limiting and transient server failures."""
 
 _CHUNK = 1 << 20
+# Downloads this big get a progress bar at once; smaller ones only once they last 1 s.
+_LARGE = 64 << 20
 
 
 class _BearerForHosts(requests.auth.AuthBase):
@@ -244,7 +246,7 @@ class HttpClient:
         bar = tqdm(
             total=total, initial=offset, unit="B", unit_scale=True, leave=False,
             desc=os.path.basename(urlsplit(label).path) or "download",
-            delay=1.0, disable=not sys.stderr.isatty(),
+            delay=0.0 if (total or 0) >= _LARGE else 1.0, disable=not sys.stderr.isatty(),
         )
         # We compare sizes ourselves; without this urllib3 drops the last chunk of a short
         # body when it raises, and that chunk is worth keeping for the resume.

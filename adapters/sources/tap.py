@@ -67,7 +67,9 @@ class TapSource:
         Bearer token; default ``$ACCESS_TOKEN`` / ``$BUTLER_RUBIN_ACCESS_TOKEN``. Sent only
         to the TAP service's host, never to the presigned file links.
     butler
-        A source for dataset types ObsCore does not have (backgrounds).
+        Where dataset types ObsCore does not have (backgrounds) come from: a
+        :class:`~skybkg_adapters.sources.butler.ButlerSource`, a Butler object, or a
+        ``"butler:<repo>?collections=..."`` spec.
     table
         The ObsCore table (``"dp02_dc2_catalogs.ObsCore"`` for older DP0.2 services).
     http
@@ -96,7 +98,7 @@ class TapSource:
         self.tap_url = tap_url.rstrip("/")
         host = urlsplit(self.tap_url).hostname or ""
         self.http = http if http is not None else HttpClient(token, {host}, **http_options)
-        self.butler = butler
+        self.butler = _butler_source(butler)
         self.table = table
         self.spec = strip_url_secrets(self.tap_url)
         self._service = None
@@ -122,7 +124,9 @@ class TapSource:
                 return self.butler.get(dataset_type, data_id)
             raise ProductNotFound(self._not_in_obscore(dataset_type))
         row = self.find(subtype, data_id)
-        access_url = row["access_url"]
+        access_url = row.get("access_url")
+        if not access_url:
+            raise ServiceError(f"The ObsCore row of {subtype} {dict(data_id)} has no access_url.")
         links = self.http.get(access_url)
         link = this_link(links.content, access_url)
         path = self.http.fetch(link.url, link.content_length)
@@ -233,6 +237,23 @@ class TapSource:
             f"{dataset_type} is not an ObsCore product type; ObsCore has "
             f"{sorted(OBSCORE_SUBTYPES)}. {pair}"
         )
+
+
+def _butler_source(butler: Any) -> Any:
+    """``butler`` as a source: Butler objects and ``butler:`` specs become ButlerSources.
+
+    A raw Butler's own ``get`` would return lsst.afw objects; ours reads with our readers.
+    """
+    from .butler import ButlerSource
+    from .spec import open_source
+
+    if butler is None or isinstance(butler, ButlerSource):
+        return butler
+    if hasattr(butler, "getURI"):
+        return ButlerSource(butler)
+    if isinstance(butler, str):
+        return open_source(butler if butler.startswith("butler:") else f"butler:{butler}")
+    return butler
 
 
 def _literal(value: Any) -> str:
