@@ -191,3 +191,12 @@ def test_files_inside_the_root_register_in_place_and_stay_relocatable(tmp_path):
     image = source.get("calexp", {"visit": 512055, "detector": 75})
     assert image.provenance.uri == (moved / "files" / "calexp.fits").as_uri()
     assert_same_image(image, read_exposure(moved / "files" / "calexp.fits"))
+
+
+def test_importing_the_adapters_does_not_import_lsst():
+    import subprocess
+
+    code = ("import sys, skybkg_adapters; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lsst', 'pyvo')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
