@@ -424,3 +424,11 @@ def test_any_truncation_is_a_format_error_never_an_astropy_error(realdata, tmp_p
         with pytest.raises(FormatError, match=str(path)):
             img = read_exposure(path)
             img.mask, img.variance  # noqa: B018 - lazy planes fail on first access
+
+
+def test_plain_dict_metadata_is_written_to_the_primary(tmp_path):
+    img = SkyImage(np.zeros((2, 3), np.float32), metadata={"EXPTIME": 3.0, "LSST_DETECTOR": 75})
+    write_exposure(tmp_path / "d.fits", img)
+    primary = fits.getheader(tmp_path / "d.fits", 0)
+    assert primary["EXPTIME"] == 3.0 and primary["LSST_DETECTOR"] == 75
+    assert "HIERARCH LSST_DETECTOR" in str(primary)

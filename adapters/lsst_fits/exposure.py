@@ -220,7 +220,12 @@ def write_exposure(path: str | os.PathLike, img: SkyImage, compress: str | None 
         if plane.shape != image.shape:
             raise ValueError(f"the {name} shape {plane.shape} differs from the image {image.shape}")
     primary = fits.PrimaryHDU()
-    for card in metadata_cards(fits.Header(img.metadata), for_writing=True):
+    metadata = img.metadata
+    if not isinstance(metadata, fits.Header):
+        metadata = fits.Header()
+        for key, value in dict(img.metadata).items():
+            set_card(metadata, key, value)
+    for card in metadata_cards(metadata, for_writing=True):
         primary.header.append(card, end=True)
     hdus = [primary]
     for name, data in (("IMAGE", image), ("MASK", mask.astype(np.int32)), ("VARIANCE", variance)):

@@ -107,15 +107,15 @@ def _hdu(path, hdul: fits.HDUList, index: int):
 
 def checked_header(path, header: fits.Header, index: int) -> fits.Header:
     """``header`` after parsing every card; an unparsable one raises FormatError naming it."""
-    for card in header.cards:
-        try:
-            with warnings.catch_warnings():
-                # astropy narrates its attempted fix; our error below says it better.
-                warnings.simplefilter("ignore", VerifyWarning)
+    with warnings.catch_warnings():
+        # astropy narrates its attempted fix; our error below says it better.
+        warnings.simplefilter("ignore", VerifyWarning)
+        for card in header.cards:
+            try:
                 card.value  # noqa: B018 - parsing is the point
-        except VerifyError:
-            raise FormatError(path, f"card cannot be parsed: {card.image.strip()!r}", hdu=index,
-                              key=card.keyword) from None
+            except VerifyError:
+                raise FormatError(path, f"card cannot be parsed: {card.image.strip()!r}",
+                                  hdu=index, key=card.keyword) from None
     return header
 
 
