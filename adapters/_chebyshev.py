@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["scaled", "basis", "normal_equations", "coefficient_grid", "add_row"]
+__all__ = ["scaled", "basis", "normal_equations", "coefficient_grid", "row_values"]
 
 
 @njit(cache=True)
@@ -93,37 +93,40 @@ def coefficient_grid(params: np.ndarray, order: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def add_row(e, tx, order, dst, acc, add):
-    """``dst = float32(sum_a e[a] T_a(x))`` (or ``+=`` it when ``add``) along one row."""
+def row_values(e, tx, order, dst, acc, add):
+    """``sum_a e[a] T_a(x)`` along one row, rounded to float32: stored, or added when ``add``.
+
+    Terms below the top one are summed into ``acc`` first; the last pass adds the top term
+    and stores, its loop duplicated for ``add`` so each copy stays branch-free.
+    """
     count = dst.shape[0]
-    e0 = e[0]
-    if order == 0:
-        for j in range(count):
-            if add:
-                dst[j] += np.float32(e0)
-            else:
-                dst[j] = e0
-        return
-    if order >= 2:
-        e1 = e[1]
-        for j in range(count):
-            acc[j] = e1 * tx[1, j]
-        for a in range(2, order):
-            ea = e[a]
-            for j in range(count):
-                acc[j] += ea * tx[a, j]
+    top = tx[order]
     ep = e[order]
-    if order == 1:
+    if order <= 1:
+        # T_0 = 1: below the top term there is only the constant (nothing for order 0)
+        low = e[0] if order == 1 else 0.0
+        if add:
+            for j in range(count):
+                dst[j] += np.float32(low + ep * top[j])
+        else:
+            for j in range(count):
+                dst[j] = low + ep * top[j]
+        return
+    e0, e1 = e[0], e[1]
+    for j in range(count):
+        acc[j] = e0 + e1 * tx[1, j]
+    # two terms per pass: the row buffers are re-read half as often
+    for a in range(2, order - 1, 2):
+        ea, eb = e[a], e[a + 1]
         for j in range(count):
-            v = e0 + ep * tx[1, j]
-            if add:
-                dst[j] += np.float32(v)
-            else:
-                dst[j] = v
+            acc[j] += ea * tx[a, j] + eb * tx[a + 1, j]
+    if order % 2 == 1:
+        ea = e[order - 1]
+        for j in range(count):
+            acc[j] += ea * tx[order - 1, j]
+    if add:
+        for j in range(count):
+            dst[j] += np.float32(acc[j] + ep * top[j])
     else:
         for j in range(count):
-            v = e0 + (acc[j] + ep * tx[order, j])
-            if add:
-                dst[j] += np.float32(v)
-            else:
-                dst[j] = v
+            dst[j] = acc[j] + ep * top[j]

@@ -287,8 +287,8 @@ def _clip(j, count):
 
 
 @njit(cache=True)
-def evaluate(kx, ky, b, c, d, m, mode, t0, dst, add):
-    """Evaluate at t = t0, t0+1, ... into ``dst`` (``+=`` its float32 values when ``add``).
+def evaluate(kx, ky, b, c, d, m, mode, t0, dst):
+    """Evaluate at t = t0, t0+1, ... into ``dst`` (float32 or float64).
 
     Inside the knots GSL's piece is used (see the MODE_* constants for which piece owns a
     knot); outside, afw's quadratic Taylor expansion of the end piece.
@@ -296,10 +296,7 @@ def evaluate(kx, ky, b, c, d, m, mode, t0, dst, add):
     count = dst.shape[0]
     if m == 1:
         for j in range(count):
-            if add:
-                dst[j] += np.float32(ky[0])
-            else:
-                dst[j] = ky[0]
+            dst[j] = ky[0]
         return
     first = kx[0]
     last = kx[m - 1]
@@ -310,7 +307,7 @@ def evaluate(kx, ky, b, c, d, m, mode, t0, dst, add):
     # afw evaluates GSL's first and second derivative at the end knot, in the end interval
     slope = b[0] + 0.0 * (2.0 * c[0] + 3.0 * d[0] * 0.0)
     curve = 2.0 * c[0] + 6.0 * d[0] * 0.0
-    _extrapolate(first, ky[0], slope, curve, t0, 0, left_end, dst, add)
+    _extrapolate(first, ky[0], slope, curve, t0, 0, left_end, dst)
 
     for i in range(m - 1):
         lo = _clip(int(np.ceil(kx[i])) - t0, count)
@@ -320,34 +317,22 @@ def evaluate(kx, ky, b, c, d, m, mode, t0, dst, add):
             h = kx[i + 1] - xi
             rise = ky[i + 1] - yi
             for j in range(lo, hi):
-                v = yi + ((t0 + j) - xi) / h * rise
-                if add:
-                    dst[j] += np.float32(v)
-                else:
-                    dst[j] = v
+                dst[j] = yi + ((t0 + j) - xi) / h * rise
         else:
             for j in range(lo, hi):
                 u = (t0 + j) - xi
-                v = yi + u * (bi + u * (ci + di * u))
-                if add:
-                    dst[j] += np.float32(v)
-                else:
-                    dst[j] = v
+                dst[j] = yi + u * (bi + u * (ci + di * u))
 
     i = m - 2
     h = last - kx[i]
     slope = b[i] + h * (2.0 * c[i] + 3.0 * d[i] * h)
     curve = 2.0 * c[i] + 6.0 * d[i] * h
-    _extrapolate(last, ky[m - 1], slope, curve, t0, right_start, count, dst, add)
+    _extrapolate(last, ky[m - 1], slope, curve, t0, right_start, count, dst)
 
 
 @njit(cache=True)
-def _extrapolate(xe, ye, slope, curve, t0, lo, hi, dst, add):
+def _extrapolate(xe, ye, slope, curve, t0, lo, hi, dst):
     """afw: y_e + dt*D1 + dt*dt*D2/2 for dst[lo:hi], with dt = t - x_e."""
     for j in range(lo, hi):
         dt = (t0 + j) - xe
-        v = ye + dt * slope + 0.5 * dt * dt * curve
-        if add:
-            dst[j] += np.float32(v)
-        else:
-            dst[j] = v
+        dst[j] = ye + dt * slope + 0.5 * dt * dt * curve

@@ -102,7 +102,7 @@ def render_layers(layers: Sequence[BackgroundLayer], bbox: BBox | None = None) -
             kinds[index], slots[index] = _KIND_INTERP, len(interp)
             interp.append((layer, style))
 
-    grids, xcens, nxs, styles, unders = _interp_stacks(interp, local_y, height, layers, slots)
+    grids, xcens, nxs, styles, unders = _interp_stacks(interp, local_y, height, slots)
     orders = np.array([order for order, _ in cheb] or [0], np.int64)
     max_order = int(orders.max())
     tx = _chebyshev.basis(local_x, width, full[2], max_order)
@@ -222,7 +222,7 @@ def _chebyshev_fit(layer: BackgroundLayer, index: int) -> tuple[int, np.ndarray]
     return order, _chebyshev.coefficient_grid(params, order)
 
 
-def _interp_stacks(interp, local_y, height, layers, slots):
+def _interp_stacks(interp, local_y, height, slots):
     """Column-interpolated grids of the interpolated entries, padded into stacked arrays."""
     nx_max = max([layer.shape[1] for layer, _ in interp] or [1])
     grids = np.empty((max(len(interp), 1), nx_max, height))
@@ -272,7 +272,7 @@ def _fit_columns(values, ycen, style, undersample, y_start, grid, info):
         if status != _interp.STATUS_OK:
             info[0], info[1], info[2], info[3] = status, 0, ix, count
             return
-        _interp.evaluate(kx, ky, b, c, d, m, mode, y_start, grid[ix], False)
+        _interp.evaluate(kx, ky, b, c, d, m, mode, y_start, grid[ix])
 
 
 @njit(cache=True)
@@ -280,33 +280,53 @@ def _render_rows(
     out, x_start, kinds, slots, grids, xcens, nxs, styles, unders, tx, ey, orders, info
 ):
     """Fill ``out`` row by row, adding each entry's float32 row in list order."""
-    height = out.shape[0]
     nx_max = xcens.shape[1]
-    xs, ys, kx, ky, b, c, d, work = _interp.work_arrays(nx_max)
+    scratch = _interp.work_arrays(nx_max)
     acc = np.empty(out.shape[1])
+    row_buffer = np.empty(out.shape[1], np.float32)
     e = np.empty(ey.shape[1])
-    for r in range(height):
+    for r in range(out.shape[0]):
         row = out[r]
         for layer in range(kinds.shape[0]):
             slot = slots[layer]
-            add = layer > 0
+            # entry 0 is written in place; later entries are rounded to float32 on their
+            # own and then added, as afw's image += image does
             if kinds[layer] == _KIND_CHEBYSHEV:
                 order = orders[slot]
                 for a in range(order + 1):
                     e[a] = ey[slot, a, r]
-                _chebyshev.add_row(e, tx, order, row, acc, add)
-                continue
-            count = 0
-            for ix in range(nxs[slot]):
-                v = grids[slot, ix, r]
-                if not np.isnan(v):
-                    xs[count] = xcens[slot, ix]
-                    ys[count] = v
-                    count += 1
-            m, mode, status = _interp.fit_with_fallback(
-                xs, ys, count, styles[slot], unders[slot], kx, ky, b, c, d, work
-            )
-            if status != _interp.STATUS_OK:
-                info[0], info[1], info[2], info[3] = status, slot, r, count
-                return
-            _interp.evaluate(kx, ky, b, c, d, m, mode, x_start, row, add)
+                _chebyshev.row_values(e, tx, order, row, acc, layer > 0)
+            else:
+                dst = row if layer == 0 else row_buffer
+                status, count = _interp_row(
+                    grids[slot, :, r], xcens[slot], nxs[slot], styles[slot], unders[slot],
+                    x_start, dst, scratch,
+                )
+                if status != _interp.STATUS_OK:
+                    info[0], info[1], info[2], info[3] = status, slot, r, count
+                    return
+                if layer > 0:
+                    for j in range(row.shape[0]):
+                        row[j] += row_buffer[j]
+
+
+@njit(cache=True)
+def _interp_row(column_values, xcen, nx, style, undersample, x_start, dst, scratch):
+    """One output row of an interpolated entry from its column values at that row.
+
+    Kept out of the row loop's body so the Chebyshev loops there stay tight.
+    """
+    xs, ys, kx, ky, b, c, d, work = scratch
+    count = 0
+    for ix in range(nx):
+        v = column_values[ix]
+        if not np.isnan(v):
+            xs[count] = xcen[ix]
+            ys[count] = v
+            count += 1
+    m, mode, status = _interp.fit_with_fallback(
+        xs, ys, count, style, undersample, kx, ky, b, c, d, work
+    )
+    if status == _interp.STATUS_OK:
+        _interp.evaluate(kx, ky, b, c, d, m, mode, x_start, dst)
+    return status, count

@@ -34,7 +34,7 @@ def line(style, xs, ys, t0, count, undersample=REDUCE):
     )
     assert status == _interp.STATUS_OK
     out = np.empty(count)
-    _interp.evaluate(kx, ky, b, c, d, m, mode, t0, out, False)
+    _interp.evaluate(kx, ky, b, c, d, m, mode, t0, out)
     return out
 
 
@@ -329,13 +329,18 @@ def test_chebyshev_orders_must_match():
     assert np.array_equal(render_layers([cheb_layer(values * 3, order=2)]), same)
 
 
-def test_chebyshev_matches_an_independent_least_squares_fit():
-    rng = np.random.default_rng(11)
-    width, height, order = 120, 90, 4
+@pytest.mark.parametrize("order", range(8))
+def test_chebyshev_matches_an_independent_least_squares_fit(order):
+    rng = np.random.default_rng(11 + order)
+    width, height = 120, 90
     values = rng.normal(size=(9, 12)) * 5 + 50
     variance = rng.uniform(0.2, 2.0, values.shape)
     values[2, 3] = np.nan
-    image = render_layers([cheb_layer(values, (7, -4, width, height), order, variance=variance)])
+    entry = cheb_layer(values, (7, -4, width, height), order, variance=variance)
+    # as a later entry too: the float32 row is then added onto entry 0's
+    zero = layer(np.zeros((2, 2)), (7, -4, width, height), interp_style=InterpStyle.LINEAR)
+    image = render_layers([entry])
+    assert np.array_equal(render_layers([zero, entry]), image)
 
     xp = (bin_centers(width, 12) - (width - 1) / 2) * (2 / width)
     yp = (bin_centers(height, 9) - (height - 1) / 2) * (2 / height)
