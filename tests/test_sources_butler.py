@@ -88,6 +88,9 @@ def test_a_butler_object_is_accepted(repo):
     assert isinstance(source, ButlerSource)
     assert source.collections == [RUN]
     assert source.spec == f"butler:{repo}?collections={RUN}"
+    searched = ButlerSource(Butler(str(repo)), collections=RUN)  # no default collections
+    assert searched.get("calexp", {"visit": 512055, "detector": 75}).shape == (48, 64)
+    assert searched.spec == source.spec
     assert source.get("deepCoadd", COADD_ID).xy0 == (11900, 7900)
 
 

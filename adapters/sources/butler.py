@@ -32,7 +32,8 @@ class ButlerSource:
         A repository path, URI or label (``"dp02"`` on the Rubin Science Platform), or an
         existing ``Butler`` or any object with ``getURI(dataset_type, data_id)``.
     collections
-        Collections to search, e.g. ``"2.2i/runs/DP0.2"`` (ignored for a Butler object).
+        Collections to search, e.g. ``"2.2i/runs/DP0.2"``; for a Butler object, default
+        its own default collections.
     http
         The HTTP layer for ``https`` URIs (remote Butler presigned links); default one
         with the token from the environment and no host allowed to receive it.
@@ -50,9 +51,13 @@ class ButlerSource:
         *,
         http: HttpClient | None = None,
     ):
+        # Collections given with a Butler object are passed to each getURI call.
+        self._search: dict[str, Any] = {}
         if hasattr(repo_or_butler, "getURI"):
             self.butler = repo_or_butler
             label = _label_of(repo_or_butler)
+            if collections:
+                self._search = {"collections": collections}
             collections = collections or _collections_of(repo_or_butler)
         else:
             label = os.fspath(repo_or_butler)
@@ -78,7 +83,7 @@ class ButlerSource:
     def uri(self, dataset_type: str, data_id: DataId) -> str:
         """The URI the Butler gives for the product (a file path or a presigned https URL)."""
         try:
-            found = self.butler.getURI(dataset_type, dict(data_id))
+            found = self.butler.getURI(dataset_type, dict(data_id), **self._search)
         except LookupError as exc:
             raise ProductNotFound(
                 f"The Butler {self.spec} has no {dataset_type} for {dict(data_id)}. "
