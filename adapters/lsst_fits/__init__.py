@@ -1,7 +1,15 @@
 """afw FITS formats: Exposure and BackgroundList files, read and written as afw does.
 
 See docs/lsst-formats.md sections 1 (BackgroundList), 1.6 (header conventions) and
-7 (Exposure).
+7 (Exposure). Modules: ``exposure`` and ``background`` (the readers and writers),
+``kind`` (which of the two a file is), ``planes`` (opening files, reading 2-D planes,
+turning damage into :class:`~skybkg_adapters.FormatError`), ``tiles`` (fast GZIP
+row-tile decompression), ``headers`` (xy0, ``MP_`` mask planes, WCS, units, metadata)
+and ``atomic`` (write to a temporary name, then rename).
+
+Conventions: ``SkyImage.wcs`` maps 0-based *array* indices to the sky (astropy's
+convention; afw already writes the FITS WCS relative to the array origin), and
+``SkyImage.xy0`` gives the parent-pixel coordinates of array index ``(0, 0)``.
 """
 
 from .background import read_background, write_background
