@@ -294,8 +294,11 @@ def _histogram_counts(a, mask, lo_keep, hi_keep, zero, first, denom, nbins_f, to
 def _flat_and_mask(array: Any, mask: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """A 1-D view (a copy only if ``array`` is not contiguous) and a matching 1-D bool mask."""
     arr = np.asarray(array)
-    if arr.dtype.kind not in "f":
-        # The notebook works in float64; integers and booleans go the same way.
+    if arr.dtype.kind == "f" and arr.dtype.itemsize in (4, 8):
+        # FITS data straight from astropy is big-endian; the kernels need native order.
+        arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)
+    else:
+        # The notebook works in float64; integers, booleans and float16 go the same way.
         arr = arr.astype(np.float64)
     flat = arr.reshape(-1)
     if mask is None:

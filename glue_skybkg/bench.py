@@ -292,18 +292,30 @@ def _peak_extra_bytes(run: Callable[[], Any]) -> int | None:
     return max(peak - before, 0) * 1024
 
 
+def _timed(run: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    result = run()
+    elapsed = time.perf_counter() - start
+    del result
+    return elapsed
+
+
 def _worker(key: str, shape: tuple[int, int], repeats: int, files: dict[str, str]) -> dict:
-    """Run case ``key`` in this process: one warm-up (JIT, caches), the memory run, the timings."""
+    """Run case ``key`` in this process: one warm-up (JIT, caches), the memory run, the timings.
+
+    The floor is timed in the same process, alternating with the case, so that the case's
+    ratio to the floor holds even when the shared machine's load drifts between processes.
+    """
     run = _prepare(key, shape, files)
+    floor = _prepare("floor", shape, files)
     run()
+    floor()
     peak = _peak_extra_bytes(run)
-    times = []
+    times, floor_times = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-        del result
-    return {"times": times, "peak_extra": peak}
+        floor_times.append(_timed(floor))
+        times.append(_timed(run))
+    return {"times": times, "floor_times": floor_times, "peak_extra": peak}
 
 
 _VIEWER_SCRIPT = r"""
@@ -413,7 +425,7 @@ def _run_demo(out: Path) -> dict:
     return {"times": times, "peak_total": peak}
 
 
-def _verdict(case: Case, row: dict, floor_ms: float | None, rows: dict) -> str:
+def _verdict(case: Case, row: dict, floor_ms: float | None) -> str:
     checks = []
     if case.target is None and case.mem_target_images is None and case.min_speedup is None:
         return "-"
@@ -461,8 +473,9 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
     -------
     dict
         ``{"quick", "shape", "rows": {key: row}}``; each row has ``group``, ``label``, ``ms``
-        (median, or None), ``x_floor``, ``versus``, ``speedup``, ``anchor_ms`` (the issue's
-        reference figure), ``peak_extra_mib``, ``target``, ``verdict`` and ``note``.
+        (median, or None), ``floor_ms`` (the floor timed in the same process), ``x_floor``,
+        ``versus``, ``speedup``, ``anchor_ms`` (the issue's reference figure),
+        ``peak_extra_mib``, ``target``, ``verdict`` and ``note``.
     """
     shape = QUICK_SHAPE if quick else FULL_SHAPE
     repeats = 2 if quick else 7
@@ -481,14 +494,16 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
             else:
                 result = _run_worker(case.key, shape, repeats, files)
             rows[case.key] = _row(case, result, image_mib)
-    floor_ms = rows.get("floor", {}).get("ms")
     for case in cases:
         row = rows[case.key]
-        row["x_floor"] = None if row["ms"] is None or not floor_ms else row["ms"] / floor_ms
+        floor_ms = row["floor_ms"] = row["floor_ms"] or rows.get("floor", {}).get("ms")
+        timed_in_worker = case.group not in ("glue", "demo")  # those are whole programs
+        row["x_floor"] = (row["ms"] / floor_ms if timed_in_worker and row["ms"] is not None
+                          and floor_ms else None)
         other = rows.get(case.versus or "", {}).get("ms")
         row["speedup"] = None if row["ms"] is None or not other else other / row["ms"]
         row["target"] = _target_text(case)
-        row["verdict"] = "quick" if quick else _verdict(case, row, floor_ms, rows)
+        row["verdict"] = "quick" if quick else _verdict(case, row, floor_ms)
     result = {"quick": quick, "shape": shape, "repeats": repeats, "rows": rows}
     if out is not None:
         print(format_table(result), file=out)
@@ -498,12 +513,14 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
 def _row(case: Case, result: dict, image_mib: float) -> dict:
     times = result.get("times")
     ms = 1000 * statistics.median(times) if times else None
+    floor_times = result.get("floor_times")
     peak = result.get("peak_extra", result.get("peak_total"))
     return {
         "group": case.group,
         "label": case.label,
         "ms": ms,
         "versus": case.versus,
+        "floor_ms": 1000 * statistics.median(floor_times) if floor_times else None,
         "anchor_ms": ANCHORS.get(case.key),
         "peak_extra_mib": None if peak is None else peak / _MIB,
         "peak_is_total": "peak_total" in result,
@@ -545,6 +562,7 @@ def format_table(result: dict) -> str:
             f"{row['verdict']}" + (f"  ({row['note']})" if row["note"] else "")
         )
     lines.append(
+        "x floor: this row's median / the floor's median timed alternately in the same process. "
         "speed-up: the compared row's time / this row's (ours vs notebook, numpy, astropy, "
         "scipy, in place). issue ms: the anchors measured on the issue's reference machine. "
         f"peak MiB: peak extra resident memory of one run (* = whole process); one image = "

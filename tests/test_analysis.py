@@ -328,3 +328,13 @@ def test_format_stats_exact_text():
         "Median pixel value:  2.5\n"
         "Standard deviation in pixel values:  0.0"
     )
+
+
+def test_big_endian_and_float16_inputs():
+    a = noisy((30, 40), seed=50, nan_fraction=0.1)
+    big = a.astype(">f4")
+    assert_same_stats(background_stats(big), notebook_stats(a))
+    np.testing.assert_array_equal(histogram(big, 20)[0], np.histogram(finite(a), 20)[0])
+    assert zscale_limits(big) == zscale_limits(a)
+    half = a.astype(np.float16)
+    assert_same_stats(background_stats(half), notebook_stats(half))

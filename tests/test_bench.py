@@ -56,13 +56,13 @@ def test_printed_table_lists_every_case(quick_result):
 def test_verdicts_against_targets():
     stats = next(c for c in bench.CASES if c.key == "stats_ours")
     row = {"ms": 30.0, "peak_extra_mib": 10.0, "image_mib": 62.1, "speedup": 8.0}
-    assert bench._verdict(stats, row, 8.0, {}) == "PASS"
-    assert bench._verdict(stats, dict(row, ms=41.0), 8.0, {}) == "MISS"  # > 5x floor
-    assert bench._verdict(stats, dict(row, speedup=4.0), 8.0, {}) == "MISS"
-    assert bench._verdict(stats, dict(row, peak_extra_mib=70.0), 8.0, {}) == "MISS"
+    assert bench._verdict(stats, row, 8.0) == "PASS"
+    assert bench._verdict(stats, dict(row, ms=41.0), 8.0) == "MISS"  # > 5x floor
+    assert bench._verdict(stats, dict(row, speedup=4.0), 8.0) == "MISS"
+    assert bench._verdict(stats, dict(row, peak_extra_mib=70.0), 8.0) == "MISS"
     viewer = next(c for c in bench.CASES if c.key == "first_viewer")
-    assert bench._verdict(viewer, {"ms": 1400.0}, None, {}) == "PASS"
-    assert bench._verdict(viewer, {"ms": None}, None, {}) == "MISS"
+    assert bench._verdict(viewer, {"ms": 1400.0}, None) == "PASS"
+    assert bench._verdict(viewer, {"ms": None}, None) == "MISS"
 
 
 def test_scipy_reference_renderer_interpolates_the_bins():
