@@ -1,4 +1,4 @@
-"""The ``skybkg`` command: ``skybkg demo`` runs the seed notebook; ``skybkg sample`` makes its data.
+"""The ``skybkg`` command: ``demo`` (the seed notebook), ``sample``, ``survey`` and ``bench``.
 
 Expected failures (an unwritable folder, a full disk, a missing optional extra, a product
 that is not there) end with one line on stderr saying what failed and what to do, and exit
@@ -46,6 +46,13 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    run_bench(quick=args.quick)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``skybkg`` with its subcommands."""
     parser = argparse.ArgumentParser(
@@ -69,6 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
         "sample", help="generate (once) the sample data set and list its products"
     )
     sample.set_defaults(run=_sample)
+
+    from .bench import add_bench_arguments
+    from .survey import add_survey_arguments, survey_command
+
+    survey = commands.add_parser(
+        "survey", help="background statistics of many detectors/visits, on dask"
+    )
+    add_survey_arguments(survey)
+    survey.set_defaults(run=survey_command)
+
+    bench = commands.add_parser("bench", help="time and memory of every step on this machine")
+    add_bench_arguments(bench)
+    bench.set_defaults(run=_bench)
 
     for sub in (demo, sample):
         sub.add_argument("--sample-dir", default=None, metavar="DIR",
