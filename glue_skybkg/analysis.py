@@ -536,7 +536,8 @@ def histogram(
     u = max(np.finfo(t).eps for t in (bin_type, sub_type, div_type)) / 2
     width = (float(last_edge) - float(first_edge)) / n_bins
     tol = 32 * u * (n_bins + (abs(float(first_edge)) + abs(float(last_edge))) / width)
-    counts = np.zeros((4, n_bins + 1), dtype=np.int64)
+    # int32 counters are faster to bump; each of the 4 rows sees at most a quarter of the pixels
+    counts = np.zeros((4, n_bins + 1), dtype=np.int32 if flat.size < 2**33 else np.int64)
     _histogram_counts(
         flat, m,
         np.result_type(flat, first_edge).type(first_edge),
@@ -548,7 +549,7 @@ def histogram(
         div_type.type(tol if tol < 0.5 else 1.0),  # 1.0 checks every value
         edges, counts,
     )
-    counts = counts[:, :n_bins].sum(axis=0)
+    counts = counts[:, :n_bins].sum(axis=0, dtype=np.int64)
     return counts, edges.astype(np.float64)
 
 
