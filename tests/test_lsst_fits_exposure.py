@@ -342,7 +342,8 @@ def test_float_mask_is_a_wrong_dtype(tmp_path):
     hdus = [fits.PrimaryHDU(), fits.ImageHDU(np.zeros((4, 4), np.float32), name="IMAGE"),
             fits.ImageHDU(np.zeros((4, 4), np.float32), name="MASK")]
     fits.HDUList(hdus).writeto(tmp_path / "fmask.fits")
-    with pytest.raises(FormatError, match=r"HDU 2, key BITPIX: mask plane has float pixels"):
+    with pytest.raises(FormatError, match=r"HDU 2, key BITPIX: mask plane has BITPIX -32; afw "
+                                          "writes integer pixels here"):
         read_exposure(tmp_path / "fmask.fits")
 
 

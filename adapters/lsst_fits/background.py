@@ -21,6 +21,7 @@ from .atomic import atomic_output
 from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
 from .planes import (
     Plane,
+    check_pixel_type,
     check_whole_blocks,
     count_hdus,
     open_fits,
@@ -78,10 +79,7 @@ def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
         if plane.compressed:
             raise FormatError(path, "BackgroundList planes are never tile-compressed (afw refuses "
                               "to read them); decompress the file first", hdu=index)
-        wanted = "an integer" if role == "mask" else "a float"
-        if (plane.bitpix > 0) != (role == "mask"):
-            raise FormatError(path, f"entry {first // 3} {role} plane has BITPIX {plane.bitpix}; "
-                              f"afw writes {wanted} type here", hdu=index, key="BITPIX")
+        check_pixel_type(path, plane, f"entry {first // 3} {role}", floats=True)
         if planes and plane.shape != planes[0].shape:
             raise FormatError(path, f"entry {first // 3} {role} plane is {plane.shape[1]}x"
                               f"{plane.shape[0]} but its stats image is {planes[0].shape[1]}x"

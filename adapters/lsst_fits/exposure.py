@@ -33,6 +33,7 @@ from .headers import (
 )
 from .planes import (
     Plane,
+    check_pixel_type,
     check_whole_blocks,
     checked_header,
     load_plane,
@@ -127,9 +128,9 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
                                   f"the image is {image_plane.shape[1]}x{image_plane.shape[0]}",
                                   hdu=plane.index, key="NAXIS1")
         mask_plane = planes.get("MASK")
-        if mask_plane is not None and mask_plane.bitpix < 0:
-            raise FormatError(path, f"mask plane has float pixels (BITPIX {mask_plane.bitpix}); "
-                              "afw masks are integers", hdu=mask_plane.index, key="BITPIX")
+        if mask_plane is not None:
+            # Checked now, not when the lazy mask is first read.
+            check_pixel_type(path, mask_plane, "mask")
         image = read_plane(path, image_plane, "image")
         image_header = image_plane.header
         # A legacy MaskedImage keeps the image in the primary: one header, not two.

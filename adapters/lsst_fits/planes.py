@@ -25,7 +25,7 @@ from .tiles import decompress_row_tiles
 
 __all__ = [
     "Plane", "open_fits", "check_whole_blocks", "count_hdus", "checked_header", "plane_at",
-    "read_plane", "load_plane",
+    "check_pixel_type", "read_plane", "load_plane",
 ]
 
 _KINDS = ("image", "mask", "variance")
@@ -233,6 +233,20 @@ def _raw(path, plane: Plane) -> np.ndarray:
         raise FormatError(path, f"pixels cannot be read ({exc})", hdu=plane.index) from None
 
 
+def check_pixel_type(path, plane: Plane, label: str, *, floats: bool = False) -> None:
+    """Raise FormatError if the stored pixel type does not suit the plane.
+
+    A plane whose ``label`` ends in ``mask`` must hold integers; with ``floats`` every
+    other plane must hold floats (BackgroundList files), otherwise any type is accepted.
+    """
+    is_mask = label.endswith("mask")
+    if (plane.bitpix > 0) == is_mask or not (floats or is_mask):
+        return
+    wanted = "integer" if is_mask else "float"
+    raise FormatError(path, f"{label} plane has BITPIX {plane.bitpix}; afw writes {wanted} "
+                      "pixels here", hdu=plane.index, key="BITPIX")
+
+
 def read_plane(path, plane: Plane, kind: str) -> np.ndarray:
     """The plane as afw holds it: float32 for ``image``/``variance``, int32 bits for ``mask``.
 
@@ -246,9 +260,7 @@ def read_plane(path, plane: Plane, kind: str) -> np.ndarray:
     header = plane.header
     bscale, bzero = header.get("BSCALE", 1), header.get("BZERO", 0)
     if kind == "mask":
-        if raw.dtype.kind not in "iu":
-            raise FormatError(path, f"mask plane has {raw.dtype} pixels (BITPIX {plane.bitpix}); "
-                              "afw masks are integers", hdu=plane.index, key="BITPIX")
+        check_pixel_type(path, plane, "mask")
         if bscale != 1 or bzero != int(bzero):
             raise FormatError(path, f"mask plane is scaled (BSCALE={bscale}, BZERO={bzero}); "
                               "mask bits must be integers", hdu=plane.index, key="BSCALE")
