@@ -181,7 +181,12 @@ def _fit_periodic_cubic(kx, ky, n, b, c, d, work):
 
 @njit(cache=True)
 def _fit_akima(kx, ky, n, b, c, d, periodic, work):
-    """GSL Akima spline, n >= 5: exact ``== 0`` weight tests, straight chord when degenerate."""
+    """GSL Akima spline, n >= 5: exact ``== 0`` weight tests, straight chord when degenerate.
+
+    The periodic type only changes the four extension slopes: they wrap around
+    (m[-2] = m[n-3], m[-1] = m[n-2], m[n-1] = m[0], m[n] = m[1]), treating the last point as
+    a repeat of the first without checking that y agrees; checked against libgsl 2.7.1.
+    """
     m = work[0]  # m[i + 2] holds segment slope i, i = -2 .. n
     for i in range(n - 1):
         m[i + 2] = (ky[i + 1] - ky[i]) / (kx[i + 1] - kx[i])

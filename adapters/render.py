@@ -62,7 +62,10 @@ def render_layers(layers: Sequence[BackgroundLayer], bbox: BBox | None = None) -
         The entries, in list order (their float32 images are accumulated in this order).
     bbox
         ``(x0, y0, width, height)`` in parent pixels, inside the entries' bbox; default the
-        whole bbox. The window equals the same window of the full render.
+        whole bbox. The result is exactly that window of the full render (afw itself
+        ignores a sub-box for Chebyshev entries and returns the whole image; entries whose
+        origins differ are added by array position, as afw does, so the window is taken
+        in entry 0's frame).
 
     Returns
     -------
