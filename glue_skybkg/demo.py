@@ -273,11 +273,14 @@ def run_demo(
         )  # fmt: skip
     finally:
         steps.close()
+    # the notebook's detector first (glue shows the first exposure), each image before the
+    # background that attaches to it
+    detectors = sorted(sample.detectors, key=lambda d: d != CALEXP_DATA_ID["detector"])
     products = tuple(
         sample.path(kind, {"visit": CALEXP_DATA_ID["visit"], "detector": detector})
-        for detector in sample.detectors
+        for detector in detectors
         for kind in ("calexp", "calexpBackground")
-    ) + (sample.coadd_calexp, sample.coadd, sample.coadd_background)
+    ) + (sample.coadd_calexp, sample.coadd_background, sample.coadd)
     return DemoResult(
         out=out,
         report=report_path,

@@ -1,0 +1,139 @@
+"""``skybkg demo`` end to end on the sample: printed statistics, figures, report, no GUI."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import sys
+
+import numpy as np
+import pytest
+from _sample_set import shared_sample
+from skybkg_adapters import MissingDependency
+from skybkg_adapters.lsst_fits import read_background, read_exposure
+
+from glue_skybkg import demo
+from glue_skybkg.analysis import format_stats
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    return shared_sample(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def demo_run(sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "out"
+    stdout = io.StringIO()
+    result = demo.run_demo(out, sample_dir=sample.root, progress=False, stdout=stdout)
+    return result, stdout.getvalue()
+
+
+def _png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_the_figures_are_written(demo_run):
+    result, _ = demo_run
+    names = sorted(path.name for path in result.out.glob("*.png"))
+    assert names == [
+        "01_calexp.png", "02_calexpBackground.png", "03_calexpBackground_histogram.png",
+        "04_calexp_restored.png", "05_deepCoadd_calexp.png", "06_deepCoadd.png",
+        "07_deepCoadd_calexp_background.png", "08_deepCoadd_difference.png",
+    ]  # fmt: skip
+    for path in result.figures:
+        width, height = _png_size(path)
+        assert 400 < width < 1000 and 300 < height < 1000
+
+
+def test_the_printed_statistics_are_the_notebooks(demo_run, sample):
+    result, text = demo_run
+    # an independent reference: numpy on the rendered background, as the notebook does
+    values = read_background(sample.calexp_background).render().astype("float").flatten()
+    expected = [
+        f"Number of pixels: {len(values)}",
+        f"Number of NaN pixels:  {len(np.where(np.isnan(values))[0])}",
+        f"Minimum pixel value:  {np.min(values)}",
+        f"Maximum pixel value:  {np.max(values)}",
+        f"Mean pixel value:  {np.mean(values)}",
+        f"Median pixel value:  {np.median(values)}",
+        f"Standard deviation in pixel values:  {np.std(values)}",
+    ]
+    assert "\n".join(expected) in text
+    assert len(values) == 4072 * 4000
+
+
+def test_the_coadd_residual_is_constant_and_equals_the_difference(demo_run, sample):
+    result, text = demo_run
+    level = float(read_background(sample.coadd_background).layers[0].values[0, 0])
+    residual = result.stats["deepCoadd_calexp_background"]
+    assert residual["std"] == 0.0
+    assert residual["min"] == residual["max"] == residual["median"] == level
+    assert "Standard deviation in pixel values:  0.0\n" in text
+    coadd = read_exposure(sample.coadd).image.astype("float")
+    coadd_calexp = read_exposure(sample.coadd_calexp).image.astype("float")
+    array = coadd.flatten() - coadd_calexp.flatten()
+    difference = result.stats["difference"]
+    assert difference["mean"] == np.mean(array) and difference["std"] == np.std(array)
+    assert difference["mean"] == pytest.approx(level, abs=1e-6)
+    # the difference block has no pixel-count lines, as in the notebook
+    block = format_stats(difference, include_counts=False)
+    assert block in text and f"Mean pixel value:  {np.mean(array)}" in block
+
+
+def test_the_report_holds_the_numbers_and_figures(demo_run):
+    result, _ = demo_run
+    page = result.report.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    for stats, counts in ((result.stats["calexpBackground"], True),
+                          (result.stats["deepCoadd_calexp_background"], True),
+                          (result.stats["difference"], False)):  # fmt: skip
+        assert format_stats(stats, include_counts=counts) in page
+    assert len(re.findall(r'src="data:image/png;base64,', page)) == 8
+
+
+def test_the_restored_calexp_is_a_new_image(demo_run, sample):
+    result, text = demo_run
+    calexp = read_exposure(sample.calexp)
+    match = re.search(r"calexp maximum pixel value: (\S+); with the background added back: (\S+)",
+                      text)  # fmt: skip
+    assert match and float(match.group(1)) == pytest.approx(float(np.max(calexp.image)), rel=1e-5)
+    assert float(match.group(2)) > float(match.group(1))
+    # the sample's calexp on disk is untouched
+    assert float(np.median(calexp.image)) < 10.0
+
+
+def test_a_second_run_reuses_the_sample(demo_run, sample, tmp_path):
+    result, _ = demo_run
+    files = [sample.root / product.path for product in sample.products]
+    before = [path.stat().st_mtime_ns for path in files]
+    again = demo.run_demo(tmp_path / "again", sample_dir=sample.root, progress=False,
+                          stdout=io.StringIO())  # fmt: skip
+    assert [path.stat().st_mtime_ns for path in files] == before
+    assert again.stats["calexpBackground"] == result.stats["calexpBackground"]
+    assert again.products[:2] == (sample.calexp, sample.calexp_background)
+    assert set(again.products) == set(files)
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [({}, False), ({"DISPLAY": ":0"}, True), ({"WAYLAND_DISPLAY": "wayland-0"}, True),
+     ({"QT_QPA_PLATFORM": "offscreen"}, True), ({"QT_QPA_PLATFORM": "xcb"}, False)],
+)  # fmt: skip
+def test_has_display(monkeypatch, env, expected):
+    for key in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert demo.has_display() is expected
+
+
+def test_a_missing_gui_extra_is_named(monkeypatch):
+    monkeypatch.setitem(sys.modules, "glue_skybkg.qt.launch", None)
+    with pytest.raises(MissingDependency, match=r"pip install 'glue-skybkg\[qt\]'.*--no-gui"):
+        demo.open_gui(["calexp.fits"])
