@@ -52,9 +52,11 @@ def _meta(kind: str, bbox: tuple[int, int, int, int], mask_planes: Mapping[str, 
         "xy0": [int(bbox[0]), int(bbox[1])],
         "bbox": [int(v) for v in bbox],
         "mask_planes": {str(k): int(v) for k, v in mask_planes.items()},
-        # Only a source product's provenance is kept: a plain file's is its absolute path,
-        # which the session would carry to other machines (glue's LoadLog stores it properly).
-        "provenance": provenance.to_dict() if provenance and provenance.dataset_type else None,
+        # Only a source product's provenance is kept, and without the file it was read from:
+        # meta goes into sessions, which must not carry this machine's paths (glue's LoadLog
+        # records a plain file's path, relative when asked).
+        "provenance": (dict(provenance.to_dict(), uri=None)
+                       if provenance and provenance.dataset_type else None),
     }
 
 

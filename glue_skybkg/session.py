@@ -16,7 +16,16 @@ from typing import Any
 
 from skybkg_adapters import BackgroundModel, Provenance, SkyImage
 
-__all__ = ["ProductRecipe", "fetch_from_source", "remember_token"]
+__all__ = ["SAMPLE_SOURCE", "ProductRecipe", "fetch_from_source", "open_recorded_source",
+           "remember_token"]
+
+SAMPLE_SOURCE = "skybkg-sample"
+"""Source spec meaning "the sample data set, wherever it lives on this machine".
+
+Sessions built on the sample (``example_sessions/``) record this instead of a folder, so they
+open on any machine: the sample is found (or generated) through
+:func:`skybkg_adapters.sample.ensure_sample`.
+"""
 
 # Tokens typed into the fetch dialog, by source spec: kept in memory only, never in a session.
 _TOKENS: dict[str, str] = {}
@@ -30,20 +39,35 @@ def remember_token(source: str, token: str | None) -> None:
         _TOKENS.pop(source, None)
 
 
-def fetch_from_source(provenance: Provenance) -> SkyImage | BackgroundModel:
-    """The product ``provenance`` names, fetched again through its source."""
+def open_recorded_source(spec: str) -> Any:
+    """The source a recorded spec names (:data:`SAMPLE_SOURCE`, or any ``open_source`` spec)."""
     from skybkg_adapters import open_source
 
+    if spec == SAMPLE_SOURCE:
+        from skybkg_adapters.sample import ensure_sample
+
+        return open_source(str(ensure_sample(progress=False).root))
+    token = _TOKENS.get(spec)
+    return open_source(spec, token=token) if token else open_source(spec)
+
+
+def fetch_from_source(provenance: Provenance) -> SkyImage | BackgroundModel:
+    """The product ``provenance`` names, fetched again through its source.
+
+    The product's provenance names the recorded source spec (so :data:`SAMPLE_SOURCE` stays
+    machine-independent when the product is saved again).
+    """
     if not provenance.dataset_type:
         from skybkg_adapters import ProductNotFound
 
         raise ProductNotFound(
             f"cannot fetch from {provenance.source!r} again: no dataset type was recorded"
         )
-    token = _TOKENS.get(provenance.source)
-    source = open_source(provenance.source, token=token) if token else open_source(
-        provenance.source)
-    return source.get(provenance.dataset_type, dict(provenance.data_id))
+    source = open_recorded_source(provenance.source)
+    product = source.get(provenance.dataset_type, dict(provenance.data_id))
+    recorded = Provenance(provenance.source, provenance.dataset_type, provenance.data_id,
+                          product.provenance.uri if product.provenance else None)
+    return _with_provenance(product, recorded)
 
 
 @dataclass(frozen=True)
@@ -74,7 +98,8 @@ class ProductRecipe:
         """
         prov = product.provenance
         if prov is not None and prov.dataset_type:
-            return cls(path=None, provenance=prov.to_dict())
+            # the downloaded/cached file is this machine's business, not the session's
+            return cls(path=None, provenance=dict(prov.to_dict(), uri=None))
         if path is None and prov is not None and prov.uri:
             path = prov.uri
         if path is None:

@@ -212,6 +212,7 @@ def test_fetch_dialog_from_a_folder_source(glue_app, glue_products, qtbot, repor
 
 def test_fetch_dialog_reports_errors_and_cancels(glue_app, glue_products, qtbot, reported_errors):
     dialog = fetch_dialog.open_sky_backgrounds(glue_app.session, glue_app.data_collection)
+    dialog.source_kind.setCurrentText("Folder")
     dialog.location.setText(str(glue_products["root"]))
     dialog.data_id.setText("visit=1, detector=2")
     dialog.fetch_button.click()
@@ -238,6 +239,7 @@ def test_parse_data_id(text, expected):
 
 
 def test_source_spec():
+    assert fetch_dialog.source_spec("Sample data set", "") == "skybkg-sample"
     assert fetch_dialog.source_spec("Butler repository", "/repo", "2.2i/runs/DP0.2") == (
         "butler:/repo?collections=2.2i/runs/DP0.2")
     assert fetch_dialog.source_spec("RSP TAP service", " https://x/api/tap ") == (

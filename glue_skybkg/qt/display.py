@@ -8,7 +8,14 @@ from glue.core import Data
 
 from .. import analysis
 
-__all__ = ["find_application", "apply_zscale", "apply_preset", "show_component", "PRESETS"]
+__all__ = [
+    "find_application",
+    "display_limits",
+    "apply_zscale",
+    "apply_preset",
+    "show_component",
+    "PRESETS",
+]
 
 PRESETS = {"notebook": "arcsinh", "linear": "linear"}
 """Display presets: afwDisplay ``scale('asinh', 'zscale')`` and ``scale('linear', 'zscale')``."""
@@ -25,10 +32,24 @@ def find_application(data_collection: Any) -> Any:
     return None
 
 
+def display_limits(values: Any) -> tuple[float, float]:
+    """zscale limits, widened to the finite min/max when zscale collapses to one value.
+
+    A near-constant image (a residual of float32 round-off, a flat background) has a zscale
+    range of zero width, which would show as one flat colour.
+    """
+    vmin, vmax = analysis.zscale_limits(values)
+    if vmin < vmax:
+        return vmin, vmax
+    stats = analysis.background_stats(values)
+    if stats["min"] < stats["max"]:
+        return stats["min"], stats["max"]
+    return vmin, vmax
+
+
 def apply_zscale(layer_state: Any) -> tuple[float, float]:
     """Set a layer's display limits to zscale of its shown component; returns the limits."""
-    values = layer_state.layer.get_data(layer_state.attribute)
-    vmin, vmax = analysis.zscale_limits(values)
+    vmin, vmax = display_limits(layer_state.layer.get_data(layer_state.attribute))
     if vmin == vmin and vmax == vmax:  # both finite: an all-NaN layer keeps its limits
         layer_state.v_min, layer_state.v_max = vmin, vmax
     return vmin, vmax

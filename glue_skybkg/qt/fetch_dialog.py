@@ -25,7 +25,7 @@ from qtpy.QtWidgets import (
 )
 
 from ..loaders import PRODUCT_KINDS, load_products
-from ..session import remember_token
+from ..session import SAMPLE_SOURCE, remember_token
 from .display import show_component
 from .notify import report_error
 
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 MENU_LABEL = "Sky backgrounds…"
-SOURCE_KINDS = ("Folder", "Butler repository", "RSP TAP service")
+SOURCE_KINDS = ("Sample data set", "Folder", "Butler repository", "RSP TAP service")
 _PRODUCT_LABELS = {"visit": "Visit image + background (calexp, calexpBackground)",
                    "coadd": "Coadd triple (deepCoadd, deepCoadd_calexp, its background)"}
 _DEFAULT_IDS = {"visit": "visit=512055, detector=75", "coadd": "tract=4226, patch=17, band=r"}
@@ -48,6 +48,8 @@ _DEFAULT_IDS = {"visit": "visit=512055, detector=75", "coadd": "tract=4226, patc
 
 def source_spec(kind: str, location: str, collections: str = "") -> str:
     """The :func:`skybkg_adapters.open_source` spec for the dialog's source fields."""
+    if kind == "Sample data set":
+        return SAMPLE_SOURCE
     location = location.strip()
     if not location:
         raise ValueError(f"enter the {kind.lower()} location")
@@ -111,7 +113,8 @@ class SkyBackgroundsDialog(QDialog):
         self.source_kind = QComboBox()
         self.source_kind.addItems(SOURCE_KINDS)
         self.location = QLineEdit()
-        self.location.setPlaceholderText("folder, Butler repository, or TAP URL")
+        self.location.setPlaceholderText("folder, Butler repository, or TAP URL "
+                                         "(not needed for the sample)")
         self.collections = QLineEdit("2.2i/runs/DP0.2")
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.Password)

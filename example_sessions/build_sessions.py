@@ -1,0 +1,90 @@
+"""Rebuild the example sessions from the sample: ``python example_sessions/build_sessions.py``.
+
+Each product is fetched from the sample through the plugin (source ``skybkg-sample``), so the
+.glu files record dataset types and data ids, never this machine's paths or any pixels.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HERE = Path(__file__).resolve().parent
+GRID = (600, 470)  # size of each viewer window, pixels
+
+
+def _place(viewers) -> None:
+    for i, viewer in enumerate(viewers):
+        viewer.viewer_size = GRID
+        viewer.position = ((i % 2) * GRID[0], (i // 2) * GRID[1])
+
+
+def _app():
+    from glue.config import settings
+    from glue.main import load_plugins
+    from glue_qt.app import GlueApplication
+    from glue_qt.utils import get_qapp
+
+    get_qapp()
+    load_plugins(require_qt_plugins=True)
+    settings.AUTOLINK["Astronomy WCS"] = "always_accept"
+    return GlueApplication()
+
+
+def _save(app, name: str) -> Path:
+    from glue_qt.utils import process_events
+
+    app.start(block=False, maximized=False, size=(1600, 1000))
+    process_events()
+    path = HERE / f"{name}.glu"
+    app.save_session(str(path), absolute_paths=False)
+    app.screenshot(str(HERE / f"{name}.png"))
+    app.close()
+    return path
+
+
+def calexp_session() -> Path:
+    """calexp + calexpBackground: the image, the background, the restored image."""
+    from skybkg_adapters.sample import CALEXP_DATA_ID
+
+    from glue_skybkg import actions
+    from glue_skybkg.loaders import PRODUCT_KINDS, load_products
+    from glue_skybkg.qt.display import show_component
+    from glue_skybkg.session import SAMPLE_SOURCE
+
+    app = _app()
+    app.add_datasets(load_products(SAMPLE_SOURCE, PRODUCT_KINDS["visit"], dict(CALEXP_DATA_ID)))
+    (calexp,) = app.data_collection
+    actions.restore_background(calexp, app.data_collection)
+    _place([show_component(app, calexp, "image", "notebook"),
+            show_component(app, calexp, "background", "linear"),
+            show_component(app, calexp, "image + background", "notebook")])
+    return _save(app, "calexp_background")
+
+
+def coadd_session() -> Path:
+    """deepCoadd, deepCoadd_calexp (+ its background), their difference and the residual."""
+    from skybkg_adapters.sample import COADD_DATA_ID
+
+    from glue_skybkg import actions
+    from glue_skybkg.loaders import PRODUCT_KINDS, load_products
+    from glue_skybkg.qt.display import show_component
+    from glue_skybkg.session import SAMPLE_SOURCE
+
+    app = _app()
+    app.add_datasets(load_products(SAMPLE_SOURCE, PRODUCT_KINDS["coadd"], dict(COADD_DATA_ID)))
+    coadd, coadd_calexp = app.data_collection
+    result = actions.compare_with_stored_background(coadd, coadd_calexp, app.data_collection)
+    difference = actions.difference(coadd, coadd_calexp, app.data_collection)
+    _place([show_component(app, coadd_calexp, "image", "notebook"),
+            show_component(app, coadd, "image", "notebook"),
+            show_component(app, coadd, difference.label, "linear"),
+            show_component(app, coadd, result.component.label, "linear")])
+    return _save(app, "coadd_difference")
+
+
+if __name__ == "__main__":
+    for build in (calexp_session, coadd_session):
+        print(build())
