@@ -178,7 +178,9 @@ class BackgroundMap(Mapping[str, BackgroundModel]):
     """
 
     def __init__(
-        self, backgrounds: Mapping[str, BackgroundModel] | None = None, subtracted: str | None = None
+        self,
+        backgrounds: Mapping[str, BackgroundModel] | None = None,
+        subtracted: str | None = None,
     ):
         self._backgrounds = dict(backgrounds or {})
         if subtracted is not None and subtracted not in self._backgrounds:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["InterpStyle", "UndersampleStyle", "ApproxStyle", "min_interp_points", "max_interp_style"]
+__all__ = [
+    "InterpStyle",
+    "UndersampleStyle",
+    "ApproxStyle",
+    "min_interp_points",
+    "max_interp_style",
+]
 
 
 class InterpStyle(IntEnum):
