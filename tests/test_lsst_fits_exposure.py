@@ -433,3 +433,33 @@ def test_plain_dict_metadata_is_written_to_the_primary(tmp_path):
     primary = fits.getheader(tmp_path / "d.fits", 0)
     assert primary["EXPTIME"] == 3.0 and primary["LSST_DETECTOR"] == 75
     assert "HIERARCH LSST_DETECTOR" in str(primary)
+
+
+def test_unusable_wcs_warns_and_is_dropped(tmp_path):
+    header = fits.Header()
+    header.update({"CTYPE1": "RA---TAN", "CTYPE2": "RA---TAN", "CRPIX1": 1.0, "CRPIX2": 1.0,
+                   "CRVAL1": 10.0, "CRVAL2": 20.0})
+    path = tmp_path / "badwcs.fits"
+    fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(np.ones((2, 2), np.float32), header)]
+                 ).writeto(path)
+    with pytest.warns(UserWarning, match=r"HDU 1: the FITS WCS cannot be used .*Inconsistent"):
+        img = read_exposure(path)
+    assert img.wcs is None and img.image.sum() == 4.0
+
+
+@pytest.mark.filterwarnings("ignore::astropy.io.fits.verify.VerifyWarning")
+def test_rice_quantised_float_planes_read_through_astropy(tmp_path):
+    rng = np.random.default_rng(9)
+    image = rng.normal(100.0, 10.0, (40, 50)).astype(np.float32)
+    path = tmp_path / "rice.fits"
+    hdus = [fits.PrimaryHDU(),
+            fits.CompImageHDU(image, name="IMAGE", compression_type="RICE_1", quantize_level=16),
+            fits.CompImageHDU(np.arange(2000, dtype=np.int32).reshape(40, 50), name="MASK",
+                              compression_type="RICE_1")]
+    fits.HDUList(hdus).writeto(path)
+    with fits.open(path) as hdul:
+        reference = np.array(hdul[1].data)
+    img = read_exposure(path)
+    assert img.image.tobytes() == reference.astype(np.float32).tobytes()
+    assert np.abs(img.image - image).max() < 1.0  # lossy, as RICE-quantised floats are
+    assert img.mask[39, 49] == 1999 and img.mask.dtype == np.int32

@@ -145,7 +145,7 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
             load_plane, path, planes["VARIANCE"].index, "variance"),
         mask_planes={} if mask_plane is None else read_mask_planes(mask_plane.header),
         xy0=read_xy0(image_header),
-        wcs=read_wcs(image_header),
+        wcs=read_wcs(image_header, f"{path}, HDU {image_plane.index}"),
         metadata=metadata,
         unit=unit,
         provenance=Provenance(source=path, uri=path),

@@ -117,11 +117,13 @@ def mask_plane_cards(mask_planes: Mapping[str, int]) -> list[tuple[str, int, Non
     ]
 
 
-def read_wcs(header: fits.Header) -> WCS | None:
+def read_wcs(header: fits.Header, source: str = "image header") -> WCS | None:
     """The celestial FITS WCS (with SIP if present) of an image HDU, or None.
 
     Only the primary WCS description is considered: afw's ``A`` description is the
     linear xy0 mapping, never a sky WCS. The WCS maps 0-based array indices to the sky.
+    A WCS that wcslib rejects is reported with a warning naming ``source`` and
+    ignored: the pixels are still worth reading.
     """
     if "CTYPE1" not in header or "CTYPE2" not in header:
         return None
@@ -130,9 +132,15 @@ def read_wcs(header: fits.Header) -> WCS | None:
         warnings.simplefilter("ignore", FITSFixedWarning)
         try:
             wcs = WCS(header, key=" ", relax=True)
-        except (ValueError, KeyError, MemoryError):
-            return None
-    return wcs if wcs.has_celestial else None
+        except (ValueError, KeyError, MemoryError) as exc:
+            bad = exc
+        else:
+            return wcs if wcs.has_celestial else None
+    # wcslib prefixes its reason with the C source location: keep only the reason.
+    reason = str(bad).strip().splitlines()[-1]
+    warnings.warn(f"{source}: the FITS WCS cannot be used ({reason}); reading the "
+                  "image without a sky WCS", UserWarning, stacklevel=3)
+    return None
 
 
 def _exact_card(card: fits.Card) -> fits.Card:
