@@ -134,7 +134,7 @@ def run_demo(
     out = Path(out)
     _check_writable(out)
     sample = ensure_sample(sample_dir, progress=progress)
-    steps = _Steps(total=10, progress=progress, stdout=stdout)
+    steps = _Steps(total=11, progress=progress, stdout=stdout)
     figures: list[Path] = []
     sections: list[report.Section] = []
     calexp_id = f"visit {CALEXP_DATA_ID['visit']}, detector {CALEXP_DATA_ID['detector']}"
@@ -154,7 +154,7 @@ def run_demo(
             steps.done()
 
     try:
-        source = _open_sample_source(sample)
+        source = step("open the sample source", lambda: _open_sample_source(sample))
         calexp = step("read calexp", lambda: source.get("calexp", dict(CALEXP_DATA_ID)))
         background = step(
             "read calexpBackground", lambda: source.get("calexpBackground", dict(CALEXP_DATA_ID))
@@ -273,14 +273,19 @@ def run_demo(
         )  # fmt: skip
     finally:
         steps.close()
-    # the notebook's detector first (glue shows the first exposure), each image before the
-    # background that attaches to it
+    # The notebook's detector first (glue shows the first exposure). Images come before
+    # backgrounds, and backgrounds in reverse order of their images: glue attaches each
+    # background, in load order, to the latest loaded image of the same bbox still without
+    # one, and all calexps (like deepCoadd and deepCoadd_calexp) share one bbox.
     detectors = sorted(sample.detectors, key=lambda d: d != CALEXP_DATA_ID["detector"])
-    products = tuple(
-        sample.path(kind, {"visit": CALEXP_DATA_ID["visit"], "detector": detector})
-        for detector in detectors
-        for kind in ("calexp", "calexpBackground")
-    ) + (sample.coadd_calexp, sample.coadd_background, sample.coadd)
+    visit = CALEXP_DATA_ID["visit"]
+    calexps = [sample.path("calexp", {"visit": visit, "detector": d}) for d in detectors]
+    backgrounds = [
+        sample.path("calexpBackground", {"visit": visit, "detector": d})
+        for d in reversed(detectors)
+    ]
+    products = (*calexps, sample.coadd, sample.coadd_calexp, *backgrounds,
+                sample.coadd_background)  # fmt: skip
     return DemoResult(
         out=out,
         report=report_path,

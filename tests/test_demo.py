@@ -116,8 +116,21 @@ def test_a_second_run_reuses_the_sample(demo_run, sample, tmp_path):
                           stdout=io.StringIO())  # fmt: skip
     assert [path.stat().st_mtime_ns for path in files] == before
     assert again.stats["calexpBackground"] == result.stats["calexpBackground"]
-    assert again.products[:2] == (sample.calexp, sample.calexp_background)
-    assert set(again.products) == set(files)
+    assert set(again.products) == set(files) and len(again.products) == len(files)
+
+
+def test_glue_gets_each_background_after_its_image_in_reverse(demo_run, sample):
+    result, _ = demo_run
+
+    def calexp(d, kind="calexp"):
+        return sample.path(kind, {"visit": 512055, "detector": d})
+
+    # glue attaches a background to the latest same-bbox image still without one
+    assert result.products == (
+        calexp(75), calexp(74), calexp(76), sample.coadd, sample.coadd_calexp,
+        calexp(76, "calexpBackground"), calexp(74, "calexpBackground"),
+        calexp(75, "calexpBackground"), sample.coadd_background,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
