@@ -91,17 +91,19 @@ def test_large_plane_uses_threads_and_matches(tmp_path, monkeypatch):
     assert fast.tobytes() == data.tobytes()
 
 
-def test_zblank_in_float_plane_becomes_nan_like_astropy(tmp_path):
-    data = np.array([[1.0, 7.0, 3.0], [7.0, 5.0, 6.0]], np.float32)
+@pytest.mark.parametrize("compression", ["GZIP_1", "GZIP_2"])
+def test_zblank_in_float_plane_becomes_nan_like_astropy(tmp_path, monkeypatch, compression):
+    monkeypatch.setattr(tiles_module, "_SERIAL_PIXELS", 10)  # several threaded chunks
+    data = np.tile(np.array([[1.0, 7.0, 3.0], [7.0, 5.0, 6.0]], np.float32), (40, 1))
     path = tmp_path / "blank.fits"
-    _write(path, data)
+    _write(path, data, compression)
     with fits.open(path, mode="update", disable_image_compression=True) as hdul:
         hdul[1].header["ZBLANK"] = 7
     reference = _astropy(path)
-    assert np.isnan(reference).sum() == 2
+    assert np.isnan(reference).sum() == 80
     fast = _fast(path)
     np.testing.assert_array_equal(fast, reference)
-    assert np.isnan(fast[0, 1]) and np.isnan(fast[1, 0]) and fast[1, 1] == 5.0
+    assert np.isnan(fast[78, 1]) and np.isnan(fast[79, 0]) and fast[79, 1] == 5.0
 
 
 @pytest.mark.parametrize(("compression", "tile"), [("GZIP_2", (8, 8)), ("RICE_1", None)])

@@ -155,9 +155,9 @@ def decompress_row_tiles(path, index: int, hdu: fits.BinTableHDU, image_header: 
                     # plane into its native byte slot un-shuffles and byte-swaps at once;
                     # one copy per plane is ~2x faster than a single transposing copy.
                     target = out_bytes[r0:r1].reshape(npix, out.itemsize)
-                    last = out.itemsize - 1
+                    top = out.itemsize - 1
                     for k in range(out.itemsize):
-                        target[:, k] = planes[last - k if little else k]
+                        target[:, k] = planes[top - k if little else k]
                     continue
                 planes = np.ascontiguousarray(planes.T)
             out[r0:r1] = planes.view(dtype).reshape(r1 - r0, width)
