@@ -48,7 +48,9 @@ def open_recorded_source(spec: str) -> Any:
 
         return open_source(str(ensure_sample(progress=False).root))
     token = _TOKENS.get(spec)
-    return open_source(spec, token=token) if token else open_source(spec)
+    if token and spec.startswith(("http://", "https://")):  # only TAP services take a token
+        return open_source(spec, token=token)
+    return open_source(spec)
 
 
 def fetch_from_source(provenance: Provenance) -> SkyImage | BackgroundModel:

@@ -31,7 +31,7 @@ def test_setup_is_idempotent():
     glue_skybkg.setup()
     assert counts == (len(data_factory.members), len(layer_action.members),
                       len(menubar_plugin.members), list(ImageViewer.tools))
-    for tool_id in ("skybkg:zscale", "skybkg:notebook", "skybkg:contours"):
+    for tool_id in ("skybkg:zscale", "skybkg:notebook", "skybkg:contours", "skybkg:overlay"):
         assert ImageViewer.tools.count(tool_id) == 1
 
 

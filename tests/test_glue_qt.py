@@ -187,15 +187,28 @@ def test_toolbar_tools(glue_app, glue_products, reported_errors):
     vmin, vmax = analysis.zscale_limits(glue_products["background"])
     assert levels[0] > vmin and levels[-1] < vmax and len(levels) == 8
     _screenshot(viewer, "calexp-background-contours")
-    viewer.toolbar.active_tool = None
+    viewer.toolbar.active_tool = "skybkg:overlay"  # contours off, overlay on
     assert contours.contours is None
+    overlay = viewer.toolbar.tools["skybkg:overlay"].overlay
+    np.testing.assert_array_equal(overlay.get_array(), glue_products["background"])
+    assert overlay.get_extent() == [-0.5, 199.5, -0.5, 149.5]
+    _screenshot(viewer, "calexp-background-overlay")
+    viewer.toolbar.active_tool = None
+    assert viewer.toolbar.tools["skybkg:overlay"].overlay is None
     assert reported_errors == []
 
+    coadd = glue_app.load_data(str(glue_products["paths"]["deepCoadd"]))
+    other = show_component(glue_app, coadd, "image")
+    other.toolbar.active_tool = "skybkg:contours"
+    assert "has no background attached" in reported_errors[-1][1]
 
-def test_fetch_dialog_from_a_folder_source(glue_app, glue_products, qtbot, reported_errors):
+
+def test_fetch_dialog_from_a_folder_source(glue_app, glue_products, qtbot, reported_errors,
+                                           tmp_path):
     dialog = fetch_dialog.open_sky_backgrounds(glue_app.session, glue_app.data_collection)
     dialog.source_kind.setCurrentText("Folder")
     dialog.location.setText(str(glue_products["root"]))
+    dialog.token.setText("tok-9f8e7d6c5b4a")  # ignored by a folder, and never saved
     dialog.product.setCurrentIndex(1)
     assert dialog.data_id.text() == "tract=4226, patch=17, band=r"
     dialog.fetch_button.click()
@@ -208,6 +221,10 @@ def test_fetch_dialog_from_a_folder_source(glue_app, glue_products, qtbot, repor
     assert coadd_calexp.meta["provenance"]["data_id"] == {"tract": 4226, "patch": 17, "band": "r"}
     assert dialog.progress.value() == 3
     dialog.close()
+    session = tmp_path / "fetched.glu"
+    glue_app.save_session(str(session), absolute_paths=False)
+    text = session.read_text()
+    assert "tok-9f8e7d6c5b4a" not in text and "deepCoadd_calexp_background" in text
 
 
 def test_fetch_dialog_reports_errors_and_cancels(glue_app, glue_products, qtbot, reported_errors):

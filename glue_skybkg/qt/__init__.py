@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["register", "TOOL_IDS"]
 
-TOOL_IDS = ("skybkg:zscale", "skybkg:notebook", "skybkg:contours")
+TOOL_IDS = ("skybkg:zscale", "skybkg:notebook", "skybkg:contours", "skybkg:overlay")
 """Toolbar tools added to glue's image viewer."""
 
 

@@ -10,13 +10,32 @@ from glue.viewers.common.tool import CheckableTool, Tool
 
 from .. import analysis
 from ..gluedata import BACKGROUND
-from .display import apply_preset, apply_zscale
+from .display import apply_preset, apply_zscale, display_limits
 from .notify import report_error
 
-__all__ = ["ZScaleTool", "NotebookPresetTool", "BackgroundContoursTool", "CONTOUR_LEVELS"]
+__all__ = [
+    "ZScaleTool",
+    "NotebookPresetTool",
+    "BackgroundContoursTool",
+    "BackgroundOverlayTool",
+    "CONTOUR_LEVELS",
+    "OVERLAY_ALPHA",
+]
 
 CONTOUR_LEVELS = 8
 """Number of background contour levels, spread evenly over the background's zscale range."""
+OVERLAY_ALPHA = 0.45
+"""Opacity of the background overlay."""
+
+
+def _reference_background(viewer: Any, title: str) -> np.ndarray | None:
+    """The background of the viewer's reference image, or None (reported) if it has none."""
+    data = viewer.state.reference_data
+    if data is None or BACKGROUND not in [c.label for c in data.components]:
+        report_error(title, f"{getattr(data, 'label', 'this viewer')!r} has no background "
+                     "attached; open its BackgroundList file first")
+        return None
+    return np.asarray(data.get_data(data.id[BACKGROUND]))
 
 
 def _visible_image_layers(viewer: Any) -> list:
@@ -75,12 +94,9 @@ class BackgroundContoursTool(CheckableTool):
 
     def activate(self) -> None:
         """Draw the contours (reports an error if the reference image has no background)."""
-        data = self.viewer.state.reference_data
-        if data is None or BACKGROUND not in [c.label for c in data.components]:
-            report_error("Background contours", f"{getattr(data, 'label', 'this viewer')!r} has "
-                         "no background attached; open its BackgroundList file first")
+        background = _reference_background(self.viewer, self.action_text)
+        if background is None:
             return
-        background = np.asarray(data.get_data(data.id[BACKGROUND]))
         self.contours = self.viewer.axes.contour(background, levels=self.levels(background),
                                                  colors="cyan", linewidths=0.8)
         self.viewer.axes.figure.canvas.draw_idle()
@@ -90,4 +106,40 @@ class BackgroundContoursTool(CheckableTool):
         if self.contours is not None:
             self.contours.remove()
             self.contours = None
+            self.viewer.axes.figure.canvas.draw_idle()
+
+
+@viewer_tool
+class BackgroundOverlayTool(CheckableTool):
+    """Toggle the reference image's background as a translucent overlay (zscale, viridis).
+
+    Contours and overlay are both checkable tools, so at most one of them is on.
+    """
+
+    icon = "glue_rainbow"
+    tool_id = "skybkg:overlay"
+    action_text = "Background overlay"
+    tool_tip = "Show or hide the background of the reference image as a translucent overlay"
+
+    def __init__(self, viewer: Any) -> None:
+        super().__init__(viewer)
+        self.overlay = None
+
+    def activate(self) -> None:
+        """Draw the overlay (reports an error if the reference image has no background)."""
+        background = _reference_background(self.viewer, self.action_text)
+        if background is None:
+            return
+        vmin, vmax = display_limits(background)
+        # glue draws pixel (0, 0) centred on (0, 0) with y up: the same extent and origin
+        self.overlay = self.viewer.axes.imshow(background, origin="lower", cmap="viridis",
+                                               vmin=vmin, vmax=vmax, alpha=OVERLAY_ALPHA,
+                                               interpolation="nearest", zorder=5)
+        self.viewer.axes.figure.canvas.draw_idle()
+
+    def deactivate(self) -> None:
+        """Remove the overlay."""
+        if self.overlay is not None:
+            self.overlay.remove()
+            self.overlay = None
             self.viewer.axes.figure.canvas.draw_idle()
