@@ -165,3 +165,23 @@ def test_in_memory_background_cannot_be_saved_silently(glue_app, glue_products, 
     np.testing.assert_array_equal(calexp["background"], glue_products["background"])
     with pytest.raises(SkybkgError, match="built in memory"):
         GlueSerializer(glue_app, absolute_paths=False).dumps()
+
+
+def test_a_remembered_token_goes_to_tap_sources_only(monkeypatch):
+    import skybkg_adapters
+
+    from glue_skybkg import session as session_module
+
+    calls = []
+    monkeypatch.setattr(skybkg_adapters, "open_source",
+                        lambda spec, **options: calls.append((spec, options)))
+    url, folder = "https://data.example.org/api/tap", "/data/products"
+    session_module.remember_token(url, "tok-123")
+    session_module.remember_token(folder, "tok-123")
+    try:
+        session_module.open_recorded_source(url)
+        session_module.open_recorded_source(folder)
+    finally:
+        session_module.remember_token(url, None)
+        session_module.remember_token(folder, None)
+    assert calls == [(url, {"token": "tok-123"}), (folder, {})]
