@@ -135,21 +135,19 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
         image_header = image_plane.header
         # A legacy MaskedImage keeps the image in the primary: one header, not two.
         headers = [image_header] if image_plane.index == 0 else [primary_header, image_header]
-        metadata = merge_metadata(*headers)
-        unit = read_unit(image_header, primary_header)
         check_whole_blocks(path)
-    return SkyImage(
-        image,
-        None if mask_plane is None else partial(load_plane, path, mask_plane.index, "mask"),
-        None if "VARIANCE" not in planes else partial(
-            load_plane, path, planes["VARIANCE"].index, "variance"),
-        mask_planes={} if mask_plane is None else read_mask_planes(mask_plane.header),
-        xy0=read_xy0(image_header),
-        wcs=read_wcs(image_header, f"{path}, HDU {image_plane.index}"),
-        metadata=metadata,
-        unit=unit,
-        provenance=Provenance(source=path, uri=path),
-    )
+        return SkyImage(
+            image,
+            None if mask_plane is None else partial(load_plane, path, mask_plane.index, "mask"),
+            None if "VARIANCE" not in planes else partial(
+                load_plane, path, planes["VARIANCE"].index, "variance"),
+            mask_planes={} if mask_plane is None else read_mask_planes(mask_plane.header),
+            xy0=read_xy0(image_header),
+            wcs=read_wcs(image_header, f"{path}, HDU {image_plane.index}"),
+            metadata=merge_metadata(*headers),
+            unit=read_unit(image_header, primary_header),
+            provenance=Provenance(source=path, uri=path),
+        )
 
 
 def _plane_header(img: SkyImage, exttype: str) -> fits.Header:

@@ -82,7 +82,7 @@ def read_xy0(header: fits.Header) -> tuple[int, int]:
         if float(header["CRPIX1A"]) == 1 and float(header["CRPIX2A"]) == 1:
             return round(float(header["CRVAL1A"])), round(float(header["CRVAL2A"]))
     except (KeyError, TypeError, ValueError):
-        pass
+        pass  # afw: no usable trivial A-WCS means the origin is (0, 0)
     return 0, 0
 
 
