@@ -108,6 +108,25 @@ def test_missing_product_is_a_row_with_its_error_not_a_lost_survey(folder, clien
     assert len(text) == 3
 
 
+def test_survey_of_a_butler_repository(tmp_path, client):
+    pytest.importorskip("lsst.daf.butler")
+    from skybkg_adapters import create_butler_repo
+
+    products = []
+    for detector in DETECTORS:
+        path = tmp_path / f"bkg_{detector}.fits"
+        write_background(path, small_background(VISITS[0], detector))
+        products.append(("calexpBackground",
+                         {"visit": VISITS[0], "detector": detector, "band": "r"}, path))
+    repo = create_butler_repo(tmp_path / "repo", products, run="u/survey")
+    table = run_survey(f"butler:{repo}?collections=u/survey", "calexpBackground",
+                       expand_data_ids([VISITS[0]], DETECTORS), client, progress=False)
+    for row, (_, _, path) in zip(table, products, strict=True):
+        expected = background_stats(read_background(path).render())
+        assert row["error"] == ""
+        assert [row[key] for key in STAT_COLUMNS] == [expected[key] for key in STAT_COLUMNS]
+
+
 def test_exposures_are_measured_on_their_image_plane(folder):
     row = detector_stats(str(folder), "calexp", {"visit": VISITS[0], "detector": 74}, TEMPLATE)
     image = np.random.default_rng(1).normal(0, 5, (44, 50)).astype(np.float32)
