@@ -44,7 +44,7 @@ from ._scene import (
     visit_scene,
 )
 from .container import BackgroundLayer, BackgroundModel, Provenance, SkyImage
-from .errors import SkybkgError
+from .errors import ProductNotFound, SkybkgError
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 
 __all__ = [
@@ -168,8 +168,6 @@ class SampleSet:
 
     def path(self, dataset_type: str, data_id: Mapping[str, Any]) -> Path:
         """The file of ``dataset_type`` with ``data_id``; ProductNotFound if the sample has none."""
-        from .errors import ProductNotFound
-
         wanted = dict(data_id)
         for product in self.products:
             if product.dataset_type == dataset_type and dict(product.data_id) == wanted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import struct
@@ -10,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 from _sample_set import shared_sample
-from skybkg_adapters import MissingDependency
+from skybkg_adapters import MissingDependency, ProductNotFound
 from skybkg_adapters.lsst_fits import read_background, read_exposure
 
 from glue_skybkg import demo
@@ -131,6 +132,18 @@ def test_glue_gets_each_background_after_its_image_in_reverse(demo_run, sample):
         calexp(76, "calexpBackground"), calexp(74, "calexpBackground"),
         calexp(75, "calexpBackground"), sample.coadd_background,
     )  # fmt: skip
+
+
+def test_without_a_butler_the_demo_reads_the_plain_files(sample):
+    plain = dataclasses.replace(sample, butler_repo=None)
+    source = demo._open_sample_source(plain)
+    background = source.get("calexpBackground", {"visit": 512055, "detector": 75})
+    assert background.provenance.uri == sample.calexp_background.as_uri()
+    np.testing.assert_array_equal(
+        background.layers[0].values, read_background(sample.calexp_background).layers[0].values
+    )
+    with pytest.raises(ProductNotFound, match="detectors \\[74, 75, 76\\]"):
+        sample.path("calexp", {"visit": 512055, "detector": 1})
 
 
 @pytest.mark.parametrize(
