@@ -226,8 +226,15 @@ class ArithmeticLink(DerivedImageLink):
         self.op = op
         self.left = left
         self.right = right
+        # operand Data still being restored from a session: attribute name -> session id
+        self._pending: dict[str, str] = {}
 
     def _inputs(self, data: Data) -> tuple[np.ndarray, ...]:
+        if self._pending:
+            from skybkg_adapters import SkybkgError
+
+            raise SkybkgError(f"{self.get_to_id().label!r}: the session restoring it has not "
+                              f"finished loading {sorted(self._pending.values())}")
         arrays = []
         for other, label in (self.left, self.right):
             source = data if other is None else other
@@ -252,12 +259,19 @@ class ArithmeticLink(DerivedImageLink):
 
     @classmethod
     def __setgluestate__(cls, rec: dict, context) -> ArithmeticLink:
-        def operand(item):
-            ref, label = item
-            return (None if ref is None else context.object(ref), label)
+        # The other Data is resolved in __setgluestate_callback__, once glue has built it:
+        # asking for it now fails when it is the Data being restored (A - B and B - A).
+        link = cls([context.object(c) for c in rec["frm"]], context.object(rec["to"]), rec["op"],
+                   (None, rec["left"][1]), (None, rec["right"][1]))
+        link._pending = {side: rec[side][0] for side in ("left", "right")
+                         if rec[side][0] is not None}
+        return link
 
-        return cls([context.object(c) for c in rec["frm"]], context.object(rec["to"]), rec["op"],
-                   operand(rec["left"]), operand(rec["right"]))
+    def __setgluestate_callback__(self, context) -> None:
+        """Resolve the operand Data once the session has built them (glue retries on error)."""
+        for side, ref in list(self._pending.items()):
+            setattr(self, side, (context.object(ref), getattr(self, side)[1]))
+            del self._pending[side]
 
 
 def derived_link(data: Data, label: str) -> DerivedImageLink | None:

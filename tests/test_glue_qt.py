@@ -205,7 +205,10 @@ def test_toolbar_tools(glue_app, glue_products, reported_errors):
 
 def test_fetch_dialog_from_a_folder_source(glue_app, glue_products, qtbot, reported_errors,
                                            tmp_path):
-    dialog = fetch_dialog.open_sky_backgrounds(glue_app.session, glue_app.data_collection)
+    (menu_item,) = [a for a in glue_app._actions["plugins"] if a.text() == fetch_dialog.MENU_LABEL]
+    menu_item.trigger()
+    (dialog,) = glue_app.findChildren(fetch_dialog.SkyBackgroundsDialog)
+    assert dialog.isVisible() and not dialog.isModal()
     dialog.source_kind.setCurrentText("Folder")
     dialog.location.setText(str(glue_products["root"]))
     dialog.token.setText("tok-9f8e7d6c5b4a")  # ignored by a folder, and never saved

@@ -185,3 +185,21 @@ def test_a_remembered_token_goes_to_tap_sources_only(monkeypatch):
         session_module.remember_token(url, None)
         session_module.remember_token(folder, None)
     assert calls == [(url, {"token": "tok-123"}), (folder, {})]
+
+
+def test_differences_both_ways_restore(glue_products):
+    """A - B and B - A reference each other's Data: glue must not see a circular reference."""
+    from glue.core import DataCollection
+    from glue.core.data_factories import load_data
+    from glue.core.state import GlueUnSerializer
+
+    coadd, coadd_calexp = (load_data(str(glue_products["paths"][name]))
+                           for name in ("deepCoadd", "deepCoadd_calexp"))
+    dc = DataCollection([coadd, coadd_calexp])
+    forward = actions.difference(coadd, coadd_calexp, dc)
+    backward = actions.difference(coadd_calexp, coadd, dc)
+    restored = GlueUnSerializer.loads(GlueSerializer(dc).dumps()).object("__main__")
+    a, b = restored
+    truth = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
+    np.testing.assert_array_equal(a[forward.label], truth)
+    np.testing.assert_array_equal(b[backward.label], -truth)
