@@ -530,12 +530,15 @@ def histogram(
     sub_type = np.result_type(np.zeros(1, dtype=bin_type), first_edge)
     denom = np.subtract(last_edge, first_edge, dtype=np.result_type(last_edge, first_edge))
     div_type = np.result_type(np.zeros(1, dtype=sub_type), denom)
-    # Index error of numpy's three roundings plus the edges' own rounding, in bins, with a wide
-    # margin: a value whose index is farther than this from an integer cannot need numpy's
-    # one-bin correction (the kernel checks the edges for every other value).
+    # How far numpy's index can be from the exact (x - first) / width, in bins: its four
+    # roundings (subtract, denominator, divide, multiply) give < 4u * bins; linspace's edges
+    # are off by < 3u * bins + u * |edge| / width; casting a Python-float range to float32
+    # adds u * |edge| / width.  Twice that bound: a value whose index is farther from an
+    # integer cannot need numpy's one-bin correction (the kernel checks the edges for every
+    # other value).  u is the unit roundoff of the coarsest type numpy computes in.
     u = max(np.finfo(t).eps for t in (bin_type, sub_type, div_type)) / 2
     width = (float(last_edge) - float(first_edge)) / n_bins
-    tol = 32 * u * (n_bins + (abs(float(first_edge)) + abs(float(last_edge))) / width)
+    tol = 16 * u * n_bins + 8 * u * (abs(float(first_edge)) + abs(float(last_edge))) / width
     # int32 counters are faster to bump; each of the 4 rows sees at most a quarter of the pixels
     counts = np.zeros((4, n_bins + 1), dtype=np.int32 if flat.size < 2**33 else np.int64)
     _histogram_counts(

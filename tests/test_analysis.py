@@ -338,3 +338,25 @@ def test_big_endian_and_float16_inputs():
     assert zscale_limits(big) == zscale_limits(a)
     half = a.astype(np.float16)
     assert_same_stats(background_stats(half), notebook_stats(half))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "center, spread", [(1064.0, 70.0), (-3e6, 2000.0), (1e-3, 1e-4), (0.0, 5.0)]
+)
+@pytest.mark.parametrize("kind", ["auto", "python floats", "array type"])
+def test_histogram_values_within_three_ulps_of_every_edge(dtype, center, spread, kind):
+    lo, hi = center - spread, center + 1.5 * spread
+    rng_ = {"auto": None, "python floats": (lo, hi), "array type": (dtype(lo), dtype(hi))}[kind]
+    edges = np.linspace(lo, hi, 1001).astype(dtype)
+    values = [edges]
+    for direction in (np.inf, -np.inf):
+        shifted = edges
+        for _ in range(3):
+            shifted = np.nextafter(shifted, dtype(direction))
+            values.append(shifted)
+    a = np.concatenate(values).astype(dtype)
+    counts, got_edges = histogram(a, 1000, range=rng_)
+    ref_counts, ref_edges = np.histogram(a, 1000, range=rng_)
+    np.testing.assert_array_equal(counts, ref_counts)
+    np.testing.assert_array_equal(got_edges, ref_edges)
