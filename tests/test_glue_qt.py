@@ -266,3 +266,20 @@ def test_source_spec():
         "https://x/api/tap")
     with pytest.raises(ValueError, match="key=value"):
         fetch_dialog.parse_data_id("visit 5")
+
+
+def test_run_glue_opens_the_notebook_view(qapp, glue_products, reported_errors):
+    from glue_skybkg.qt.launch import run_glue
+
+    paths = glue_products["paths"]
+    app = run_glue([str(paths["calexpBackground"]), str(paths["calexp"])], block=False)
+    try:
+        (calexp,) = app.data_collection
+        np.testing.assert_array_equal(calexp["background"], glue_products["background"])
+        (viewer,) = _all_viewers(app)
+        layer = viewer.state.layers[0]
+        assert (layer.layer, layer.attribute.label, layer.stretch) == (calexp, "image", "arcsinh")
+        assert (layer.v_min, layer.v_max) == analysis.zscale_limits(glue_products["calexp_image"])
+    finally:
+        app.close()
+    assert reported_errors == []
