@@ -16,7 +16,9 @@ import os
 import re
 import sys
 import zlib
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 
 import numpy as np
 from astropy.io import fits
@@ -38,6 +40,8 @@ _BITPIX_DTYPE = {
 _DESCRIPTOR = re.compile(r"^1?([PQ])B(\(\d*\))?$")
 # Below this many pixels thread start-up costs more than it saves.
 _SERIAL_PIXELS = 1 << 18
+# Tiles inflated per pool task: enough to amortise the hand-off, few enough to pipeline.
+_CHUNK_TILES = 64
 _WBITS_AUTO = 32 + zlib.MAX_WBITS  # accept gzip (cfitsio) or zlib streams
 _INFLATE_ERRORS = (zlib.error,) if _isal is None else (zlib.error, _isal.error)
 
@@ -136,42 +140,62 @@ def decompress_row_tiles(path, index: int, hdu: fits.BinTableHDU, image_header: 
     heap = memoryview(data)
     little = sys.byteorder == "little"
 
-    def inflate(first: int, last: int) -> None:
+    def inflate(first: int, last: int) -> list[bytes]:
+        # Only this runs in the pool: inflate releases the GIL, little else happens here.
+        raws = []
         for tile in range(first, last):
-            r0 = tile * rows_per_tile
-            r1 = min(r0 + rows_per_tile, height)
-            npix = (r1 - r0) * width
             try:
-                raw = _inflate(heap[starts[tile]:starts[tile] + counts[tile]])
-                dtype = _tile_dtype(len(raw), npix, zbitpix)
-            except (*_INFLATE_ERRORS, ValueError) as exc:
+                raws.append(_inflate(heap[starts[tile]:starts[tile] + counts[tile]]))
+            except _INFLATE_ERRORS as exc:
                 raise FormatError(path, f"tile {tile} cannot be decompressed ({exc}); the file "
                                   "is corrupt", hdu=index) from None
-            planes = np.frombuffer(raw, np.uint8)
-            if shuffled and dtype.itemsize > 1:
-                planes = planes.reshape(dtype.itemsize, npix)
-                if dtype.itemsize == out.itemsize and dtype.kind == out.dtype.kind:
-                    # Byte plane k holds byte k (big-endian) of every pixel: copying each
-                    # plane into its native byte slot un-shuffles and byte-swaps at once;
-                    # one copy per plane is ~2x faster than a single transposing copy.
-                    target = out_bytes[r0:r1].reshape(npix, out.itemsize)
-                    top = out.itemsize - 1
-                    for k in range(out.itemsize):
-                        target[:, k] = planes[top - k if little else k]
-                    continue
-                planes = np.ascontiguousarray(planes.T)
-            out[r0:r1] = planes.view(dtype).reshape(r1 - r0, width)
-        if nan_blank:
-            rows = out[first * rows_per_tile:min(last * rows_per_tile, height)]
-            rows[rows == blank] = np.nan
+        return raws
 
+    def place(tile: int, raw: bytes) -> None:
+        r0 = tile * rows_per_tile
+        r1 = min(r0 + rows_per_tile, height)
+        npix = (r1 - r0) * width
+        try:
+            dtype = _tile_dtype(len(raw), npix, zbitpix)
+        except ValueError as exc:
+            raise FormatError(path, f"tile {tile} decompresses to the wrong size ({exc}); the "
+                              "file is corrupt", hdu=index) from None
+        planes = np.frombuffer(raw, np.uint8)
+        if shuffled and dtype.itemsize > 1:
+            planes = planes.reshape(dtype.itemsize, npix)
+            if dtype.itemsize == out.itemsize and dtype.kind == out.dtype.kind:
+                # Byte plane k holds byte k (big-endian) of every pixel: copying each plane
+                # into its native byte slot un-shuffles and byte-swaps at once; one copy per
+                # plane is ~2x faster than a single transposing copy.
+                target = out_bytes[r0:r1].reshape(npix, out.itemsize)
+                top = out.itemsize - 1
+                for k in range(out.itemsize):
+                    target[:, k] = planes[top - k if little else k]
+                return
+            planes = np.ascontiguousarray(planes.T)
+        out[r0:r1] = planes.view(dtype).reshape(r1 - r0, width)
+
+    chunks = [(a, min(a + _CHUNK_TILES, n_tiles)) for a in range(0, n_tiles, _CHUNK_TILES)]
     workers = min(os.cpu_count() or 1, 8)
     if out.size < _SERIAL_PIXELS or workers == 1:
-        inflate(0, n_tiles)
-        return out
-    bounds = np.linspace(0, n_tiles, min(n_tiles, workers * 4) + 1).astype(int)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = [pool.submit(inflate, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-        for job in jobs:
-            job.result()
+        for first, last in chunks:
+            for tile, raw in enumerate(inflate(first, last), first):
+                place(tile, raw)
+    else:
+        # A pipeline: pool threads inflate the next chunks while this thread places the
+        # current one; a bounded queue keeps at most a few chunks of raw bytes alive.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            queue: deque = deque()
+            todo = iter(chunks)
+            for first, last in islice(todo, 2 * workers):
+                queue.append((first, pool.submit(inflate, first, last)))
+            while queue:
+                first, job = queue.popleft()
+                following = next(todo, None)
+                if following is not None:
+                    queue.append((following[0], pool.submit(inflate, *following)))
+                for tile, raw in enumerate(job.result(), first):
+                    place(tile, raw)
+    if nan_blank:
+        out[out == blank] = np.nan
     return out
