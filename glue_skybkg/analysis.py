@@ -476,13 +476,15 @@ def _finite_range(flat: np.ndarray, m: np.ndarray | None):
 def histogram(
     array: Any, bins: int = 1000, range: tuple[float, float] | None = None, mask: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Histogram of the finite (and masked-in) pixels with ``np.histogram``'s semantics.
+    """Histogram of the finite (and masked-in) pixels, exactly as the notebook computes it.
 
-    Counts equal ``np.histogram(values, bins, range)`` for ``values`` the finite considered
-    pixels in array order: bins are half open except the last, which includes its upper edge;
-    values outside ``range`` are ignored; the default range is the finite min and max (the
-    notebook's ``(nanmin, nanmax)``).  numpy's float32/float64 type rules for the bin arithmetic
-    are reproduced, so values on or next to an edge land in the same bin.
+    The notebook histograms its float64 copy of the pixels with ``range=(nanmin, nanmax)``;
+    counts and edges here equal ``np.histogram(values.astype(float), bins, range)`` for
+    ``values`` the finite considered pixels, without that copy: bins are half open except the
+    last, which includes its upper edge; values outside ``range`` are ignored; the default
+    range is the finite min and max.  numpy's type rules for the bin arithmetic (which depend
+    on the types of ``range``) are reproduced, so values on or next to an edge land in the
+    same bin as numpy puts them.
 
     Parameters
     ----------
@@ -500,7 +502,7 @@ def histogram(
     counts : numpy.ndarray
         int64, ``bins`` long.
     edges : numpy.ndarray
-        float64, ``bins + 1`` long (numpy's edges, exactly, widened to float64).
+        float64, ``bins + 1`` long (numpy's edges, exactly).
     """
     n_bins = int(bins)
     if n_bins < 1:
@@ -514,12 +516,14 @@ def histogram(
             raise ValueError(f"histogram range must be finite; got {range!r}")
     else:
         found = _finite_range(flat, m)
-        first_edge, last_edge = (0, 1) if found is None else found
+        first_edge, last_edge = (0, 1) if found is None else (np.float64(v) for v in found)
     if first_edge == last_edge:
         first_edge = first_edge - 0.5
         last_edge = last_edge + 0.5
-    # numpy decides every dtype below from these operands (NEP 50 rules), so ask numpy.
-    bin_type = np.result_type(first_edge, last_edge, flat)
+    # numpy decides every dtype below from these operands (NEP 50 rules), so ask numpy;
+    # ``copy`` stands for the notebook's float64 copy of the pixels.
+    copy = np.zeros(1, dtype=np.float64)
+    bin_type = np.result_type(first_edge, last_edge, copy)
     edges = np.linspace(first_edge, last_edge, n_bins + 1, endpoint=True, dtype=bin_type)
     if np.any(edges[:-1] >= edges[1:]):
         raise ValueError(
@@ -536,15 +540,16 @@ def histogram(
     # adds u * |edge| / width.  Twice that bound: a value whose index is farther from an
     # integer cannot need numpy's one-bin correction (the kernel checks the edges for every
     # other value).  u is the unit roundoff of the coarsest type numpy computes in.
-    u = max(np.finfo(t).eps for t in (bin_type, sub_type, div_type)) / 2
+    types = (bin_type, sub_type, denom.dtype, div_type)
+    u = max(np.finfo(t).eps for t in types if np.issubdtype(t, np.floating)) / 2
     width = (float(last_edge) - float(first_edge)) / n_bins
     tol = 16 * u * n_bins + 8 * u * (abs(float(first_edge)) + abs(float(last_edge))) / width
     # int32 counters are faster to bump; each of the 4 rows sees at most a quarter of the pixels
     counts = np.zeros((4, n_bins + 1), dtype=np.int32 if flat.size < 2**33 else np.int64)
     _histogram_counts(
         flat, m,
-        np.result_type(flat, first_edge).type(first_edge),
-        np.result_type(flat, last_edge).type(last_edge),
+        np.result_type(copy, first_edge).type(first_edge),
+        np.result_type(copy, last_edge).type(last_edge),
         bin_type.type(0),
         sub_type.type(first_edge),
         div_type.type(denom),
