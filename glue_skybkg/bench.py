@@ -492,6 +492,7 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
     cases = [c for c in CASES if keys is None or c.key in keys]
     image_mib = shape[0] * shape[1] * 4 / _MIB
     rows: dict[str, dict] = {}
+    load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
     with tempfile.TemporaryDirectory(prefix="skybkg-bench-") as tmp:
         folder = Path(tmp)
         files = {k: str(v) for k, v in _write_calexp(folder, shape).items()}
@@ -519,7 +520,8 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
         row["speedup"] = None if row["ms"] is None or not other else other / row["ms"]
         row["target"] = _target_text(case)
         row["verdict"] = "quick" if quick else _verdict(case, row, floor_ms)
-    result = {"quick": quick, "shape": shape, "repeats": repeats, "rows": rows}
+    result = {"quick": quick, "shape": shape, "repeats": repeats, "rows": rows,
+              "load": (load_before, os.getloadavg()[0]), "cpus": os.cpu_count()}
     if out is not None:
         print(format_table(result), file=out)
     return result
@@ -562,6 +564,10 @@ def format_table(result: dict) -> str:
             + ("kernel cases in one process" if result["quick"] else "each case a fresh process"))
     columns = (f"{'case':<56} {'ms':>9} {'x floor':>8} {'speed-up':>9} {'issue ms':>9} "
                f"{'peak MiB':>9}  {'target':<38} verdict")
+    load = result.get("load")
+    if load is not None:
+        head += (f"; {result['cpus']} CPUs, 1-min load average {load[0]:.1f} at the start, "
+                 f"{load[1]:.1f} at the end")
     lines = [head, columns, "-" * len(columns)]
     group = None
     for row in result["rows"].values():
@@ -583,7 +589,7 @@ def format_table(result: dict) -> str:
         "scipy, in place). issue ms: the anchors measured on the issue's reference machine. "
         f"peak MiB: peak extra resident memory of one run (* = whole process); one image = "
         f"{shape[0] * shape[1] * 4 / _MIB:.1f} MiB; the issue's notebook statistics anchor is "
-        "+389 MiB."
+        "+389 MiB. The issue's GZIP_2 anchor (640 ms) is one plane; that row reads all three."
     )
     return "\n".join(lines)
 
