@@ -157,13 +157,28 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
     return to
 
 
+def _background_stem(name: str) -> str:
+    """The image type a background's name points at: calexpBackground... -> calexp."""
+    for marker in ("_background", "Background"):
+        if marker in name:
+            return name.split(marker)[0]
+    return ""
+
+
 def _match_score(image: Data, background: Data) -> int:
-    """How well a background's dataset type names an image's (calexpBackground -> calexp)."""
-    bkg_type = ((background.meta.get("provenance") or {}).get("dataset_type") or
-                background.label or "")
-    img_type = ((image.meta.get("provenance") or {}).get("dataset_type") or image.label or "")
-    stem = bkg_type.removesuffix("_background").removesuffix("Background")
-    return 2 if img_type and stem == img_type else 0
+    """How well a background names an image: by dataset types, else by file-name prefixes.
+
+    calexpBackground -> calexp and X_background -> X; files named the Butler way
+    (``deepCoadd_calexp_background_4226_...`` and ``deepCoadd_calexp_4226_...``) match by
+    prefix, so the coadd residual background goes to deepCoadd_calexp, not deepCoadd.
+    """
+    bkg_type = (background.meta.get("provenance") or {}).get("dataset_type")
+    img_type = (image.meta.get("provenance") or {}).get("dataset_type")
+    if bkg_type and img_type:
+        return 2 if _background_stem(bkg_type) == img_type else 0
+    stem = _background_stem(background.label or "")
+    label = image.label or ""
+    return 1 if stem and (label == stem or label.startswith(stem + "_")) else 0
 
 
 def attach_pending_backgrounds(data_collection: Any) -> list:

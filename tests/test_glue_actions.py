@@ -141,12 +141,30 @@ def test_statistics_whole_subset_and_excluded_planes(glue_products):
         actions.background_statistics(calexp, "image", exclude_mask_planes=("CR",))
 
 
-def test_histogram_is_numpy_histogram_with_1000_bins(glue_products):
+def test_histogram_is_the_notebooks_1000_bin_histogram(glue_products):
     (calexp,) = _load(glue_products, "calexp")
     actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
     counts, edges = actions.background_histogram(calexp)
-    values = glue_products["background"]
+    values = glue_products["background"].astype(np.float64)  # the notebook's float64 copy
     truth_counts, truth_edges = np.histogram(values, bins=1000,
                                              range=(np.nanmin(values), np.nanmax(values)))
     np.testing.assert_array_equal(counts, truth_counts)
     np.testing.assert_array_equal(edges, truth_edges)
+
+
+def test_coadd_background_goes_to_deepcoadd_calexp_by_butler_file_names(glue_products, tmp_path):
+    import shutil
+
+    names = {
+        "deepCoadd": "deepCoadd_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
+        "deepCoadd_calexp": "deepCoadd_calexp_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
+        "deepCoadd_calexp_background":
+            "deepCoadd_calexp_background_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
+    }
+    for kind, name in names.items():
+        shutil.copy(glue_products["paths"][kind], tmp_path / name)
+    # the calexp opened last would win a tie; the names must decide instead
+    bkg, coadd_calexp, coadd = (load_data(str(tmp_path / names[k])) for k in (
+        "deepCoadd_calexp_background", "deepCoadd_calexp", "deepCoadd"))
+    dc = DataCollection([bkg, coadd_calexp, coadd])
+    assert actions.attach_pending_backgrounds(dc) == [(coadd_calexp, coadd_calexp.id["background"])]
