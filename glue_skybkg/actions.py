@@ -99,8 +99,6 @@ def _background_source(background: Any) -> tuple[BackgroundModel | None, Product
             recipe = ProductRecipe(provenance=prov)
         elif log is not None:
             recipe = ProductRecipe(path=log.path)
-        elif prov and prov.get("uri"):
-            recipe = ProductRecipe(path=prov["uri"])
         else:
             recipe = None
         pixels = np.asarray(comp.data)
