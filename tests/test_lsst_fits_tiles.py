@@ -7,7 +7,7 @@ import pytest
 from astropy.io import fits
 from skybkg_adapters import FormatError, read_exposure
 from skybkg_adapters.lsst_fits import tiles as tiles_module
-from skybkg_adapters.lsst_fits.tiles import decompress_row_tiles
+from skybkg_adapters.lsst_fits.tiles import compress_row_tiles, decompress_row_tiles
 
 
 def _fast(path, index=1):
@@ -130,3 +130,34 @@ def test_corrupt_tile_is_a_format_error(tmp_path, monkeypatch, inflate):
     path.write_bytes(bytes(raw))
     with pytest.raises(FormatError, match=r"HDU 1: tile 0 cannot be decompressed"):
         read_exposure(path)
+
+
+@pytest.mark.parametrize("kind", sorted(_planes()))
+@pytest.mark.parametrize("threaded", [False, True])
+def test_compressed_writer_is_read_bit_exactly_by_astropy(tmp_path, monkeypatch, kind, threaded):
+    if threaded:
+        monkeypatch.setattr(tiles_module, "_SERIAL_PIXELS", 10)
+        monkeypatch.setattr(tiles_module, "_CHUNK_TILES", 5)
+    data = _planes()[kind]
+    header = fits.Header()
+    header["EXTTYPE"] = "IMAGE"
+    header["HIERARCH MP_DETECTED_NEGATIVE"] = 6
+    path = tmp_path / "w.fits"
+    fits.HDUList([fits.PrimaryHDU(), compress_row_tiles(data, header, "IMAGE")]).writeto(path)
+    with fits.open(path, do_not_scale_image_data=True) as hdul:
+        hdul.verify("exception")
+        assert isinstance(hdul[1], fits.CompImageHDU) and hdul[1].name == "IMAGE"
+        assert hdul[1].header["EXTTYPE"] == "IMAGE" and hdul[1].header["MP_DETECTED_NEGATIVE"] == 6
+        assert hdul[1].data.tobytes() == data.astype(hdul[1].data.dtype).tobytes()
+    with fits.open(path, disable_image_compression=True) as hdul:
+        header = hdul[1].header
+        assert (header["ZCMPTYPE"], header["ZTILE1"], header["ZTILE2"]) == ("GZIP_2", 53, 1)
+        assert header.get("ZQUANTIZ") == ("NONE" if data.dtype.kind == "f" else None)
+    _same(_fast(path), data)
+
+
+def test_compressed_writer_rejects_non_images():
+    with pytest.raises(ValueError, match="non-empty 2-D"):
+        compress_row_tiles(np.zeros(5, np.float32), fits.Header(), "IMAGE")
+    with pytest.raises(ValueError, match="no FITS type"):
+        compress_row_tiles(np.zeros((2, 2), np.complex64), fits.Header(), "IMAGE")

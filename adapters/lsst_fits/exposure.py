@@ -41,6 +41,7 @@ from .planes import (
     plane_at,
     read_plane,
 )
+from .tiles import compress_row_tiles
 
 __all__ = ["read_exposure", "write_exposure", "locate_planes"]
 
@@ -173,22 +174,7 @@ def _plane_header(img: SkyImage, exttype: str) -> fits.Header:
 def _plane_hdu(data: np.ndarray, header: fits.Header, name: str, compress: str | None):
     if compress is None:
         return fits.ImageHDU(data, header=header, name=name)
-    # quantize_level=0 is astropy's lossless float mode: no ZSCALE/ZZERO, bytes kept exactly.
-    return fits.CompImageHDU(data, header=header, name=name, compression_type=compress,
-                             tile_shape=(1, data.shape[1]), quantize_level=0.0)
-
-
-def _mark_lossless(path) -> None:
-    """Add ``ZQUANTIZ = 'NONE'`` to float planes, as cfitsio/fpack and the Butler write.
-
-    astropy omits the card for unquantised floats (it cannot be set through the image
-    header), but readers such as ds9 look for it.
-    """
-    with fits.open(path, mode="update", disable_image_compression=True) as hdul:
-        for hdu in hdul[1:]:
-            if hdu.header.get("ZIMAGE") is True and hdu.header.get("ZBITPIX", 0) < 0:
-                hdu.header.set("ZQUANTIZ", "NONE", "Lossless compression without quantization",
-                               after="ZCMPTYPE")
+    return compress_row_tiles(data, header, name)
 
 
 def write_exposure(path: str | os.PathLike, img: SkyImage, compress: str | None = None) -> None:
@@ -231,5 +217,3 @@ def write_exposure(path: str | os.PathLike, img: SkyImage, compress: str | None 
         hdus.append(_plane_hdu(data, _plane_header(img, name), name, compress))
     with atomic_output(path) as tmp:
         fits.HDUList(hdus).writeto(tmp, overwrite=True, output_verify="exception")
-        if compress is not None:
-            _mark_lossless(tmp)
