@@ -69,6 +69,13 @@ def _inflate(data) -> bytes:
     return zlib.decompress(data, _WBITS_AUTO)
 
 
+def _plan(n_tiles: int, n_pixels: int) -> tuple[list[tuple[int, int]], int]:
+    """Tile ranges of ``_CHUNK_TILES`` and how many threads to use (1: work inline)."""
+    chunks = [(a, min(a + _CHUNK_TILES, n_tiles)) for a in range(0, n_tiles, _CHUNK_TILES)]
+    workers = 1 if n_pixels < _SERIAL_PIXELS else min(os.cpu_count() or 1, 8)
+    return chunks, workers
+
+
 def _tile_dtype(nbytes: int, npix: int, zbitpix: int) -> np.dtype:
     """The big-endian element type of an inflated tile, decided as cfitsio and astropy do."""
     per_pixel, rest = divmod(nbytes, npix)
@@ -191,9 +198,8 @@ def decompress_row_tiles(path, index: int, hdu: fits.BinTableHDU, image_header: 
             planes = np.ascontiguousarray(planes.T)
         out[r0:r1] = planes.view(dtype).reshape(r1 - r0, width)
 
-    chunks = [(a, min(a + _CHUNK_TILES, n_tiles)) for a in range(0, n_tiles, _CHUNK_TILES)]
-    workers = min(os.cpu_count() or 1, 8)
-    if out.size < _SERIAL_PIXELS or workers == 1:
+    chunks, workers = _plan(n_tiles, out.size)
+    if workers == 1:
         for first, last in chunks:
             for tile, raw in enumerate(inflate(first, last), first):
                 place(tile, raw)
@@ -253,9 +259,8 @@ def compress_row_tiles(data: np.ndarray, image_header: fits.Header, name: str) -
             tiles.append(_deflate(shuffled))
         return tiles
 
-    chunks = [(a, min(a + _CHUNK_TILES, height)) for a in range(0, height, _CHUNK_TILES)]
-    workers = min(os.cpu_count() or 1, 8)
-    if big.size < _SERIAL_PIXELS or workers == 1:
+    chunks, workers = _plan(height, big.size)
+    if workers == 1:
         parts = [deflate(a, b) for a, b in chunks]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
