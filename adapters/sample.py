@@ -18,11 +18,7 @@ import errno
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import threading
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -403,10 +399,10 @@ def _write(folder: Path, product: Product, thing: SkyImage | BackgroundModel) ->
         write_exposure(path, thing, compress="GZIP_2")
 
 
-def _make(folder: str, task: str | int) -> None:
-    """Write one generation task's products: a detector's pair, or one coadd.
+def _make(folder: str, task: str) -> None:
+    """Write one generation task's products: a detector's pair (task "74"), or one coadd.
 
-    A top-level function of plain arguments, so worker processes can run it.
+    A module-level function of strings, so a worker process can run it.
     """
     folder = Path(folder)
     if task == "deepCoadd":
@@ -432,92 +428,19 @@ def _butler_available() -> bool:
         return False
 
 
-def _run_tasks(folder: Path, tasks: list[str | int], done) -> None:
-    """Run generation tasks on two cores: here, and in one worker process.
-
-    The tasks are independent and mostly zlib compression, which holds the GIL, so a second
-    process is what helps. It is a plain ``python -m`` subprocess fed task names on stdin
-    (not multiprocessing, whose spawn start method re-runs the caller's ``__main__``).
-    ``done()`` is called after each finished task.
-    """
-    pending = deque(tasks)
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-
-    def take() -> str | int | None:
-        with lock:
-            return None if failures or not pending else pending.popleft()
-
-    worker = subprocess.Popen(
-        [sys.executable, "-m", __spec__.name if __spec__ else "skybkg_adapters.sample",
-         "--worker", str(folder)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-    def feed() -> None:
-        try:
-            while (task := take()) is not None:
-                worker.stdin.write(f"{task}\n")
-                worker.stdin.flush()
-                reply = worker.stdout.readline().strip()
-                if reply != "ok":
-                    failures.append(_worker_failure(reply))
-                    return
-                done()
-        except OSError as exc:  # the worker died: report it, the main loop stops too
-            failures.append(exc)
-        finally:
-            worker.stdin.close()
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    try:
-        while (task := take()) is not None:
-            _make(str(folder), task)
-            done()
-    except BaseException as exc:
-        failures.append(exc)
-    finally:
-        feeder.join()
-        worker.wait()
-    if failures:
-        raise failures[0]
-
-
-def _worker_failure(reply: str) -> BaseException:
-    """The exception a worker reported as ``error <errno> <message>`` (or died without)."""
-    if not reply.startswith("error "):
-        return SkybkgError("the sample generation worker process stopped unexpectedly")
-    code, _, message = reply[len("error ") :].partition(" ")
-    if code.isdigit() and int(code):
-        return OSError(int(code), message)
-    return SkybkgError(message)
-
-
-def _worker_main(folder: str) -> int:
-    """The worker process of :func:`_run_tasks`: one task name per stdin line, 'ok' back."""
-    for line in sys.stdin:
-        try:
-            _make(folder, int(line) if line.strip().isdigit() else line.strip())
-        except Exception as exc:  # reported to the parent, which raises it
-            code = exc.errno if isinstance(exc, OSError) and exc.errno else 0
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            print(f"error {code} {reason}".replace("\n", " "), flush=True)
-            return 1
-        print("ok", flush=True)
-    return 0
-
-
 def _generate(folder: Path, progress: bool, with_butler: bool) -> None:
     """Write every product (and the Butler repo) into ``folder``, then the marker."""
     from tqdm.auto import tqdm
 
+    from ._task_pool import run_tasks
+
     # the two coadd tasks write the largest files: start them first
-    tasks: list[str | int] = ["deepCoadd_calexp", "deepCoadd", *DETECTORS]
+    tasks = ["deepCoadd_calexp", "deepCoadd", *(str(d) for d in DETECTORS)]
     with tqdm(total=len(tasks) + int(with_butler), desc="Generating the sample data",
               unit="product", disable=not progress, leave=False) as bar:  # fmt: skip
         if (os.cpu_count() or 1) > 1:
-            _run_tasks(folder, tasks, bar.update)
+            # mostly compression, which holds the GIL: a second process, not a thread
+            run_tasks(_make, str(folder), tasks, bar.update)
         else:
             for task in tasks:
                 _make(str(folder), task)
@@ -649,8 +572,3 @@ def ensure_sample(root: str | os.PathLike | None = None, progress: bool = True) 
         raise
     return _sample_set(root, _read_marker(root) or {})
 
-
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        sys.exit(_worker_main(sys.argv[2]))
-    sys.exit("usage: python -m skybkg_adapters.sample --worker FOLDER (internal)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from _sample_set import shared_sample
 from astropy import units as u
 from skybkg_adapters import ApproxStyle, InterpStyle, SkybkgError, UndersampleStyle
 from skybkg_adapters import sample as sample_module
+from skybkg_adapters._task_pool import run_tasks
 from skybkg_adapters.lsst_fits import read_background, read_exposure
 from skybkg_adapters.sample import (
     CALEXP_DATA_ID,
@@ -230,3 +232,32 @@ def test_an_unwritable_place_says_what_to_do(tmp_path):
     blocker.write_text("")
     with pytest.raises(SkybkgError, match=r"could not write the sample.*SKYBKG_SAMPLE_DIR"):
         ensure_sample(blocker / "sample", progress=False)
+
+
+def test_tasks_run_here_and_in_a_worker_process(tmp_path):
+    source = tmp_path / "source"
+    source.write_text("payload")
+    targets = [str(tmp_path / f"copy-{i}") for i in range(6)]
+    finished = []
+    run_tasks(shutil.copyfile, str(source), targets, lambda: finished.append(1))
+    assert [Path(t).read_text() for t in targets] == ["payload"] * 6
+    assert len(finished) == 6
+
+
+def test_a_failed_task_stops_the_pool_with_its_errno(tmp_path):
+    with pytest.raises(OSError) as failure:
+        run_tasks(shutil.copyfile, str(tmp_path / "missing"),
+                  [str(tmp_path / name) for name in "abc"], lambda: None)  # fmt: skip
+    assert failure.value.errno == errno.ENOENT
+    assert not any(tmp_path.iterdir())
+
+
+def test_worker_replies_become_exceptions():
+    from skybkg_adapters._task_pool import _reported
+
+    full = _reported("error 28 No space left on device")
+    assert isinstance(full, OSError) and full.errno == 28 and full.strerror == (
+        "No space left on device"
+    )
+    assert str(_reported("error 0 bad data id")) == "bad data id"
+    assert isinstance(_reported(""), SkybkgError)
