@@ -163,3 +163,14 @@ def test_a_missing_gui_extra_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "glue_skybkg.qt.launch", None)
     with pytest.raises(MissingDependency, match=r"pip install 'glue-skybkg\[qt\]'.*--no-gui"):
         demo.open_gui(["calexp.fits"])
+
+
+def test_display_limits_sample_the_whole_image():
+    from glue_skybkg import report
+
+    # a tilted plane 1000 columns wide: zscale's every-1000th-pixel sample would all be x = 0
+    plane = np.tile(np.arange(1000, dtype=np.float32), (1000, 1))
+    vmin, vmax = report._zscale_on_grid(plane)
+    assert vmin < 50 and vmax > 950
+    shown, block = report.downsample(np.ones((4000, 4072), np.float32))
+    assert block == 6 and shown.shape == (666, 678)
