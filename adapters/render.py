@@ -257,18 +257,28 @@ def _interp_stacks(interp, local_y, height, slots):
 
 
 @njit(cache=True)
+def _finite_points(values, positions, n, xs, ys):
+    """Copy the non-NaN ``values[:n]`` and their positions into ``xs``/``ys``; returns the count.
+
+    afw drops NaN bins before fitting each column and each row (lsst-formats.md 2.2).
+    """
+    count = 0
+    for i in range(n):
+        v = values[i]
+        if not np.isnan(v):
+            xs[count] = positions[i]
+            ys[count] = v
+            count += 1
+    return count
+
+
+@njit(cache=True)
 def _fit_columns(values, ycen, style, undersample, y_start, grid, info):
     """Interpolate every bin column along y at rows ``y_start ..`` into ``grid[column]``."""
     ny, nx = values.shape
     xs, ys, kx, ky, b, c, d, work = _interp.work_arrays(ny)
     for ix in range(nx):
-        count = 0
-        for iy in range(ny):
-            v = values[iy, ix]
-            if not np.isnan(v):
-                xs[count] = ycen[iy]
-                ys[count] = v
-                count += 1
+        count = _finite_points(values[:, ix], ycen, ny, xs, ys)
         m, mode, status = _interp.fit_with_fallback(
             xs, ys, count, style, undersample, kx, ky, b, c, d, work
         )
@@ -320,13 +330,7 @@ def _interp_row(column_values, xcen, nx, style, undersample, x_start, dst, scrat
     Kept out of the row loop's body so the Chebyshev loops there stay tight.
     """
     xs, ys, kx, ky, b, c, d, work = scratch
-    count = 0
-    for ix in range(nx):
-        v = column_values[ix]
-        if not np.isnan(v):
-            xs[count] = xcen[ix]
-            ys[count] = v
-            count += 1
+    count = _finite_points(column_values, xcen, nx, xs, ys)
     m, mode, status = _interp.fit_with_fallback(
         xs, ys, count, style, undersample, kx, ky, b, c, d, work
     )
