@@ -31,13 +31,14 @@ __all__ = [
     "restore",
     "difference",
     "zscale_limits",
+    "zscale_sample",
     "format_stats",
 ]
 
 _BUCKETS = 1 << 16  # the median's fallback bucket count: 256 KiB of int32 counters
 _MEDIAN_SAMPLE = 1 << 15  # strided sample that brackets the median
 _PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: leaves of its pairwise summation
-_ZSCALE_SAMPLES = 1000  # astropy ZScaleInterval's default n_samples
+_ZSCALE_GRID_PIXELS = 300 * 300  # zscale's sample: a regular grid of about 300 x 300 pixels
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,25 +223,6 @@ def _collect_between(a, vmin, vmax, out):
     return below, inside
 
 
-@numba.njit(cache=True, nogil=True)
-def _strided_sample(a, mask, stride, n_samples, out):
-    """Every ``stride``-th finite considered value, up to ``n_samples`` of them; return how many."""
-    seen = 0
-    k = 0
-    for i in range(a.size):
-        if mask is not None and not mask[i]:
-            continue
-        v = a[i]
-        if v - v == 0.0:
-            if seen % stride == 0:
-                out[k] = v
-                k += 1
-                if k == n_samples:
-                    break
-            seen += 1
-    return k
-
-
 _NEAR_EDGE = np.int32(1 << 30)  # flags a bin index whose value may sit on a bin edge
 _HIST_BLOCK = 2048
 
@@ -303,13 +285,18 @@ def _flat_and_mask(array: Any, mask: Any) -> tuple[np.ndarray, np.ndarray | None
     flat = arr.reshape(-1)
     if mask is None:
         return flat, None
+    return flat, _checked_mask(mask, arr.shape).reshape(-1)
+
+
+def _checked_mask(mask: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``mask`` as a bool array, or a ValueError naming both shapes when it does not fit."""
     m = np.asarray(mask)
-    if m.shape != arr.shape:
+    if m.shape != shape:
         raise ValueError(
-            f"mask shape {m.shape} does not match array shape {arr.shape}; "
+            f"mask shape {m.shape} does not match array shape {shape}; "
             "pass a boolean mask of the same shape (True = pixel used)"
         )
-    return flat, m.astype(np.bool_, copy=False).reshape(-1)
+    return m.astype(np.bool_, copy=False)
 
 
 def _median_of(values: np.ndarray, lo: float, hi: float) -> float:
@@ -595,27 +582,43 @@ def difference(a: Any, b: Any) -> np.ndarray:
 
 
 def zscale_limits(array: Any, mask: Any = None) -> tuple[float, float]:
-    """Display limits from astropy's ``ZScaleInterval`` over the finite (masked-in) pixels.
+    """Display limits: astropy's ``ZScaleInterval`` over a regular grid sample of the image.
 
-    ``ZScaleInterval`` only looks at every ``stride``-th finite value (1000 samples); we pick
-    exactly those samples in one pass without the finite-value copy astropy would make, so the
-    limits are identical to ``ZScaleInterval().get_limits(values)``.  ``(nan, nan)`` when there is
-    no finite pixel.
+    The sample is every ``step``-th pixel along each axis, with ``step = max(1, n // 300)`` for
+    a 2-D image (about 300 x 300 pixels; ``_ZSCALE_GRID_PIXELS ** (1 / ndim)`` per axis in
+    general), keeping the finite pixels that ``mask`` selects (``True`` = used).
+    ``ZScaleInterval`` then uses every value of that sample (``n_samples`` = its size).
+
+    Why not astropy's own sampling: it takes every n-th value of the flattened image, and on
+    a 4072-column image that stride (16288 = 4 rows) puts every sample in one column, so a
+    tilted background gets the limits of one edge and the display saturates.  The grid covers
+    the whole image in both directions and costs ~0.1 Mpixel whatever the image size.
+    ``(nan, nan)`` when the sample has no finite pixel.
     """
     from astropy.visualization import ZScaleInterval
 
-    flat, m = _flat_and_mask(array, mask)
-    if m is None and flat.size and np.isfinite(np.min(flat)) and np.isfinite(np.max(flat)):
-        n_finite = flat.size
-    else:
-        n_finite = int(_count_select(flat, m)[2])
-    if n_finite == 0:
+    values = zscale_sample(array, mask)
+    if values.size == 0:
         return float("nan"), float("nan")
-    stride = int(max(1.0, n_finite / _ZSCALE_SAMPLES))
-    samples = np.empty(_ZSCALE_SAMPLES, dtype=flat.dtype)
-    k = _strided_sample(flat, m, stride, _ZSCALE_SAMPLES, samples)
-    vmin, vmax = ZScaleInterval(n_samples=_ZSCALE_SAMPLES).get_limits(samples[:k])
+    vmin, vmax = ZScaleInterval(n_samples=values.size).get_limits(values)
     return float(vmin), float(vmax)
+
+
+def zscale_sample(array: Any, mask: Any = None) -> np.ndarray:
+    """The finite, masked-in values of the regular grid that :func:`zscale_limits` looks at.
+
+    A 1-D array in grid order (row-major), float32 or float64 like the other functions here.
+    """
+    arr = np.atleast_1d(np.asarray(array))
+    side = _ZSCALE_GRID_PIXELS ** (1.0 / arr.ndim)
+    grid = tuple(slice(None, None, max(1, int(n // side))) for n in arr.shape)
+    if mask is not None:
+        mask = _checked_mask(np.atleast_1d(np.asarray(mask)), arr.shape)[grid]
+    flat, m = _flat_and_mask(arr[grid], mask)
+    keep = np.isfinite(flat)
+    if m is not None:
+        keep &= m
+    return flat[keep]
 
 
 def format_stats(stats: dict, include_counts: bool = True) -> str:

@@ -41,18 +41,6 @@ def downsample(array: np.ndarray, max_pixels: int = _DISPLAY_PIXELS) -> tuple[np
     return means.astype(np.float32), block
 
 
-def _zscale_on_grid(array: np.ndarray, side: int = 300) -> tuple[float, float]:
-    """zscale limits from a regular grid of about ``side`` x ``side`` pixels.
-
-    zscale looks at every n-th pixel of the flattened image; on a 4072-column image that
-    stride can be a multiple of the row length, so every sample falls in one column (for a
-    tilted background: one edge of it). A 2-D grid samples the whole image.
-    """
-    step_y = max(1, array.shape[0] // side)
-    step_x = max(1, array.shape[1] // side)
-    return zscale_limits(np.ascontiguousarray(array[::step_y, ::step_x]))
-
-
 def _pyplot():
     import matplotlib
 
@@ -104,7 +92,7 @@ def save_image(
     from astropy.visualization import AsinhStretch, ImageNormalize, LinearStretch
 
     plt = _pyplot()
-    vmin, vmax = _zscale_on_grid(array) if limits is None else limits
+    vmin, vmax = zscale_limits(array) if limits is None else limits
     if not vmax > vmin:
         # zscale collapses when most pixels are equal (a difference that is mostly 0):
         # use the full range, or for a constant image a small range around it

@@ -282,15 +282,46 @@ def test_shape_mismatch_names_both_shapes(function):
 # ------------------------------------------------------------------------------------ zscale
 
 
-def test_zscale_equals_astropy_on_the_finite_values():
+def astropy_zscale(values):
+    """astropy's ZScaleInterval using every one of ``values`` (the grid sample is the input)."""
+    return ZScaleInterval(n_samples=values.size).get_limits(values)
+
+
+def test_zscale_of_a_small_image_is_astropy_on_all_its_finite_pixels():
+    # no side reaches 2 x 300 pixels: the grid step is 1, the sample is the whole image
     a = noisy((300, 210), seed=30, nan_fraction=0.1)
-    expected = ZScaleInterval().get_limits(finite(a))
-    assert zscale_limits(a) == pytest.approx(expected, rel=0, abs=0)
+    assert zscale_limits(a) == pytest.approx(astropy_zscale(finite(a)), rel=0, abs=0)
     mask = np.random.default_rng(31).random(a.shape) < 0.5
-    expected = ZScaleInterval().get_limits(finite(a, mask))
-    assert zscale_limits(a, mask) == pytest.approx(expected, rel=0, abs=0)
+    assert zscale_limits(a, mask) == pytest.approx(astropy_zscale(finite(a, mask)), rel=0, abs=0)
     clean = noisy((300, 210), seed=32)
-    assert zscale_limits(clean) == pytest.approx(ZScaleInterval().get_limits(clean), rel=0, abs=0)
+    assert zscale_limits(clean) == pytest.approx(astropy_zscale(clean.ravel()), rel=0, abs=0)
+
+
+def test_zscale_samples_a_regular_grid():
+    # 700 // 300 = 2 and 950 // 300 = 3: every 2nd row and every 3rd column, mask respected
+    a = noisy((700, 950), seed=33, nan_fraction=0.05)
+    grid = a[::2, ::3]
+    assert zscale_limits(a) == pytest.approx(astropy_zscale(finite(grid)), rel=0, abs=0)
+    mask = np.random.default_rng(34).random(a.shape) < 0.3
+    expected = astropy_zscale(finite(grid, mask[::2, ::3]))
+    assert zscale_limits(a, mask) == pytest.approx(expected, rel=0, abs=0)
+    np.testing.assert_array_equal(analysis.zscale_sample(a, mask), finite(grid, mask[::2, ::3]))
+
+
+def test_zscale_of_a_tilted_plane_4072_wide_spans_the_plane():
+    # value = column: astropy's every-4072nd-value stride samples column 0 only
+    plane = np.tile(np.arange(4072, dtype=np.float32), (1000, 1))
+    assert tuple(ZScaleInterval().get_limits(plane)) == (0.0, 0.0)  # the flaw we avoid
+    vmin, vmax = zscale_limits(plane)
+    assert vmin <= 0.05 * 4071 and vmax >= 0.95 * 4071
+    # masking out the right half leaves limits inside the left half
+    vmin, vmax = zscale_limits(plane, plane < 2036)
+    assert vmin <= 0.05 * 2035 and 0.95 * 2035 <= vmax <= 2035
+
+
+def test_zscale_rejects_a_mask_of_another_shape():
+    with pytest.raises(ValueError, match=r"mask shape \(3, 2\) does not match .* \(2, 3\)"):
+        zscale_limits(np.zeros((2, 3), np.float32), np.ones((3, 2), bool))
 
 
 def test_zscale_without_finite_pixels_is_nan():

@@ -165,12 +165,8 @@ def test_a_missing_gui_extra_is_named(monkeypatch):
         demo.open_gui(["calexp.fits"])
 
 
-def test_display_limits_sample_the_whole_image():
+def test_downsample_blocks_to_about_a_thousand_pixels():
     from glue_skybkg import report
 
-    # a tilted plane 1000 columns wide: zscale's every-1000th-pixel sample would all be x = 0
-    plane = np.tile(np.arange(1000, dtype=np.float32), (1000, 1))
-    vmin, vmax = report._zscale_on_grid(plane)
-    assert vmin < 50 and vmax > 950
     shown, block = report.downsample(np.ones((4000, 4072), np.float32))
     assert block == 6 and shown.shape == (666, 678)
