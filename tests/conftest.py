@@ -10,14 +10,20 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("GLUE_TESTING", "True")
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+SHARED = Path(
+    os.environ.get("SKYBKG_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
+)
+REALDATA = SHARED / "realdata"
 
 
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     """The folder of real afw-written FITS files (shared/realdata beside the checkout)."""
     if not REALDATA.is_dir():
-        pytest.fail(f"real test data not found at {REALDATA}; CI keeps shared/ beside the checkout")
+        pytest.fail(
+            f"real test data not found at {REALDATA}: keep shared/ beside the checkout "
+            "(as CI does) or set SKYBKG_SHARED_DIR"
+        )
     return REALDATA
 
 
