@@ -273,7 +273,16 @@ def survey_command(args: argparse.Namespace) -> int:
     table = run_survey(args.source, args.dataset_type, ids, args.scheduler,
                        template=args.template, workers=args.workers, out=args.out,
                        progress=not args.quiet)
-    table.pprint(max_lines=-1, max_width=-1)
-    failed = sum(1 for error in table["error"] if error)
-    print(f"{len(table)} products, {failed} failed; table written to {Path(args.out).resolve()}")
-    return 0 if not failed else 1
+    # the error texts are long; the table stays readable and each failure gets its own line
+    table[[name for name in table.colnames if name != "error"]].pprint(
+        max_lines=-1, max_width=-1
+    )
+    id_columns = table.colnames[: table.colnames.index(STAT_COLUMNS[0])]
+    failures = [row for row in table if row["error"]]
+    for row in failures:
+        print(", ".join(f"{key} {row[key]}" for key in id_columns) + f": {row['error']}")
+    print(
+        f"{len(table)} products, {len(failures)} failed; "
+        f"table written to {Path(args.out).resolve()}"
+    )
+    return 0 if not failures else 1
