@@ -178,6 +178,20 @@ def test_command_line_arguments(folder, client, tmp_path, capsys, monkeypatch):
         parser.parse_args([str(folder), "--detectors", "a-b"])
 
 
+def test_command_reports_each_failed_product_on_its_own_line(folder, client, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_survey_arguments(parser)
+    args = parser.parse_args([str(folder), "--visits", "512055", "--detectors", "75,99",
+                              "--template", TEMPLATE, "--out", str(tmp_path / "t.csv"), "-q"])
+    args.scheduler = client
+    assert survey_command(args) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "error" not in lines[0].split()
+    failure = [line for line in lines if line.startswith("visit 512055, detector 99: ")]
+    assert len(failure) == 1 and "ProductNotFound" in failure[0]
+    assert lines[-1].startswith("2 products, 1 failed; table written to ")
+
+
 def test_unreachable_scheduler_says_what_to_do(folder, monkeypatch):
     pytest.importorskip("distributed")
     from skybkg_adapters import SkybkgError
