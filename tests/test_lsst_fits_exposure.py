@@ -161,6 +161,17 @@ def test_mask_and_variance_load_lazily(realdata, tmp_path):
     assert (img.mask == 7).all() and (img.variance == 2.5).all()
 
 
+def test_lazy_planes_of_a_relative_path_survive_a_chdir(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    img = _sample()
+    write_exposure(tmp_path / "data" / "rel.fits", img)
+    monkeypatch.chdir(tmp_path / "data")
+    back = read_exposure("rel.fits")
+    monkeypatch.chdir(tmp_path)  # as glue does after opening a session's relative paths
+    assert back.mask.tobytes() == img.mask.tobytes()
+    assert back.variance.tobytes() == img.variance.tobytes()
+
+
 def _sample(xy0=(1868, 2100), unit=None) -> SkyImage:
     rng = np.random.default_rng(42)
     image = rng.normal(100.0, 5.0, (23, 31)).astype(np.float32)

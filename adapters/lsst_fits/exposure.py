@@ -137,11 +137,14 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
         # A legacy MaskedImage keeps the image in the primary: one header, not two.
         headers = [image_header] if image_plane.index == 0 else [primary_header, image_header]
         check_whole_blocks(path)
+        # The lazy planes may be read after a chdir (glue opens a session's relative paths
+        # from the session's folder, then goes back): they keep the absolute path.
+        later = os.path.abspath(path)
         return SkyImage(
             image,
-            None if mask_plane is None else partial(load_plane, path, mask_plane.index, "mask"),
+            None if mask_plane is None else partial(load_plane, later, mask_plane.index, "mask"),
             None if "VARIANCE" not in planes else partial(
-                load_plane, path, planes["VARIANCE"].index, "variance"),
+                load_plane, later, planes["VARIANCE"].index, "variance"),
             mask_planes={} if mask_plane is None else read_mask_planes(mask_plane.header),
             xy0=read_xy0(image_header),
             wcs=read_wcs(image_header, f"{path}, HDU {image_plane.index}"),
