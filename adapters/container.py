@@ -75,6 +75,11 @@ class _Lazy:
             self._value = self._value()
         return self._value
 
+    @property
+    def present(self) -> bool:
+        """Whether there is a plane (read or not): answered without reading it."""
+        return self._value is not None
+
 
 @dataclass(frozen=True, eq=False)
 class BackgroundLayer:
@@ -250,6 +255,13 @@ class SkyImage:
     def variance(self) -> np.ndarray | None:
         """float32 variance, read on first access."""
         return self._variance.get()
+
+    def has_plane(self, name: str) -> bool:
+        """Whether the ``"mask"`` or ``"variance"`` plane exists, without reading it."""
+        planes = {"mask": self._mask, "variance": self._variance}
+        if name not in planes:
+            raise ValueError(f"plane must be 'mask' or 'variance'; got {name!r}")
+        return planes[name].present
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from glue.core import Data
+from glue.core.component import Component
 from glue.core.component_link import ComponentLink
 from skybkg_adapters import BackgroundModel, SkyImage
 
@@ -27,6 +28,7 @@ __all__ = [
     "VARIANCE",
     "RESTORED",
     "image_to_data",
+    "LazyPlane",
     "background_to_data",
     "data_bbox",
     "DerivedImageLink",
@@ -70,14 +72,59 @@ def image_to_data(img: SkyImage, label: str = "") -> Data:
     """
     if not label and img.provenance is not None and img.provenance.dataset_type:
         label = img.provenance.dataset_type
-    arrays = {IMAGE: img.image}
-    if img.mask is not None:
-        arrays[MASK] = img.mask
-    if img.variance is not None:
-        arrays[VARIANCE] = img.variance
-    data = Data(label=label, coords=img.wcs, **arrays)
+    data = Data(label=label, coords=img.wcs, **{IMAGE: img.image})
+    for name in (MASK, VARIANCE):
+        if img.has_plane(name):
+            # read on first access: showing an image never needs them (~0.2 s for a calexp)
+            data.add_component(LazyPlane(lambda name=name: getattr(img, name), img.shape), name)
     data.meta.update(_meta("exposure", img.bbox, img.mask_planes, img.provenance))
     return data
+
+
+class LazyPlane(Component):
+    """A component whose array is read on first access (an exposure's mask or variance).
+
+    glue asks a component for its shape and whether it is numeric when listing it; both are
+    answered without reading.  Sessions store these like any plane of a loaded file (glue's
+    LoadLog re-reads the file), never the pixels.
+    """
+
+    def __init__(self, load: Any, shape: tuple[int, ...]) -> None:
+        super().__init__(None)  # glue's Component accepts a placeholder from subclasses
+        self._load = load
+        self._shape = tuple(shape)
+
+    @property
+    def data(self) -> np.ndarray:
+        """The plane (read now if it was not yet), read-only like glue's own components."""
+        if self._data is None:
+            array = np.asarray(self._load())
+            array.setflags(write=False)
+            self._data, self._load = array, None
+        return self._data
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the plane has been read."""
+        return self._data is not None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The plane's shape (known without reading it)."""
+        return self._shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions (known without reading the plane)."""
+        return len(self._shape)
+
+    @property
+    def numeric(self) -> bool:
+        """Mask bits and variances are numbers (glue asks when listing components)."""
+        return True
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return self.data[key]
 
 
 def background_to_data(bkg: BackgroundModel, label: str = "") -> Data:

@@ -96,6 +96,16 @@ def test_sky_image_reads_lazy_planes_once():
     assert img.bbox == (100, 200, 4, 3) and img.shape == (3, 4)
 
 
+def test_has_plane_answers_without_reading():
+    calls = []
+    img = sa.SkyImage(np.zeros((3, 4), np.float32),
+                      variance=lambda: calls.append(1) or np.ones((3, 4), np.float32))
+    assert img.has_plane("variance") and not img.has_plane("mask")
+    assert calls == []
+    with pytest.raises(ValueError, match="'image'"):
+        img.has_plane("image")
+
+
 def test_mask_bits_or_the_named_planes_and_name_unknown_ones():
     img = sa.SkyImage(np.zeros((2, 2)), mask_planes={"BAD": 0, "DETECTED": 5})
     assert img.mask_bits("BAD", "DETECTED") == 0b100001

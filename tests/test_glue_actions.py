@@ -49,6 +49,16 @@ def test_background_file_attaches_to_the_image_with_its_bbox(glue_products):
     np.testing.assert_array_equal(calexp["background"], glue_products["background"])
 
 
+def test_mask_and_variance_are_read_on_first_access(glue_products):
+    (calexp,) = _load(glue_products, "calexp")
+    mask, variance = (calexp.get_component(calexp.id[name]) for name in ("mask", "variance"))
+    assert not mask.is_loaded and not variance.is_loaded
+    assert mask.shape == variance.shape == calexp.shape and mask.numeric
+    np.testing.assert_array_equal(calexp["mask"], glue_products["mask"])
+    assert mask.is_loaded and not variance.is_loaded
+    assert calexp["variance"][3, 4] == 36.0 and not calexp["variance"].flags.writeable
+
+
 def test_attach_is_lazy_and_renders_once(glue_products):
     (calexp,) = _load(glue_products, "calexp")
     cid = actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
