@@ -24,7 +24,6 @@ from .lsst_fits import (
     write_background,
     write_exposure,
 )
-from .render import bin_centers, render_layers
 from .sources import ButlerSource, LocalSource, TapSource, create_butler_repo, open_source
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 
@@ -60,3 +59,16 @@ __all__ = [
     "TapSource",
     "create_butler_repo",
 ]
+
+
+_LAZY = {"bin_centers": "render", "render_layers": "render"}
+"""Names whose module is imported on first use: render compiles numba kernels, which
+``import skybkg_adapters`` (e.g. glue loading the plugin) should not pay for."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

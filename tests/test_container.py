@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import skybkg_adapters as sa
@@ -104,6 +107,15 @@ def test_has_plane_answers_without_reading():
     assert calls == []
     with pytest.raises(ValueError, match="'image'"):
         img.has_plane("image")
+
+
+def test_importing_the_adapters_does_not_import_render():
+    code = ("import sys, skybkg_adapters as sa; before = 'skybkg_adapters.render' in sys.modules; "
+            "print(before, sa.render_layers.__module__, sa.bin_centers(8, 2).tolist())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split(" ", 2)[:2] == ["False", "skybkg_adapters.render"]
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        sa.nothing  # noqa: B018
 
 
 def test_mask_bits_or_the_named_planes_and_name_unknown_ones():
