@@ -514,7 +514,7 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
             results.update(_run_workers(batch, shape, repeats, files))
         for case in cases:
             if case.key in ("first_viewer", "cold_viewer") and case.key not in results:
-                results.update(_run_viewer(_viewer_files(folder, shape), 1 if quick else 5))
+                results.update(_run_viewer(_viewer_files(folder, shape), repeats))
             elif case.key == "demo":
                 results[case.key] = (
                     {"error": "skipped with --quick (it needs the full-size sample)"}
