@@ -68,7 +68,25 @@ def test_show_restore_and_screenshots(glue_app, glue_products, reported_errors):
     (bkg_viewer,) = _new_viewers(glue_app, before)
     layer = bkg_viewer.state.layers[0]
     assert layer.attribute.label == "background" and layer.stretch == "linear"
-    assert (layer.v_min, layer.v_max) == analysis.zscale_limits(glue_products["background"])
+    zscale = analysis.zscale_limits(glue_products["background"])
+    assert (layer.v_min, layer.v_max) == zscale
+
+    # with the image shown, the background becomes a second layer of that viewer, once
+    from glue_skybkg.qt.display import show_component
+
+    image_viewer = show_component(glue_app, calexp, "image")
+    before = _all_viewers(glue_app)
+    for _ in range(2):
+        _trigger(glue_app, calexp, layer_actions.SHOW_BACKGROUND)
+    assert _new_viewers(glue_app, before) == []
+    assert len(bkg_viewer.state.layers) == 1
+    image_layer, bkg_layer = image_viewer.state.layers
+    assert image_layer.attribute.label == "image" and image_layer.stretch == "arcsinh"
+    assert bkg_layer.layer is calexp and bkg_layer.attribute.label == "background"
+    assert bkg_layer.stretch == "linear" and (bkg_layer.v_min, bkg_layer.v_max) == zscale
+    assert bkg_layer.alpha == 1.0 and image_layer.alpha == 0.8  # opaque on top; image untouched
+    image_viewer.axes.figure.canvas.draw()
+    assert [artist.enabled for artist in image_viewer.layers] == [True, True]
 
     before = _all_viewers(glue_app)
     _trigger(glue_app, calexp, layer_actions.RESTORE_BACKGROUND)
@@ -83,12 +101,8 @@ def test_show_restore_and_screenshots(glue_app, glue_products, reported_errors):
     assert (layer.v_min, layer.v_max) == analysis.zscale_limits(restored)
     assert reported_errors == []
 
-    image_viewer = [v for v in before if v.state.layers[0].attribute.label == "image"]
-    if not image_viewer:
-        from glue_skybkg.qt.display import show_component
-
-        image_viewer = [show_component(glue_app, calexp, "image")]
-    for viewer, name in ((image_viewer[0], "calexp"), (bkg_viewer, "background"),
+    bkg_layer.visible = False  # the calexp screenshot shows the image layer
+    for viewer, name in ((image_viewer, "calexp"), (bkg_viewer, "background"),
                          (restored_viewers[0], "restored")):
         path = _screenshot(viewer, name)
         assert path.stat().st_size > 10_000

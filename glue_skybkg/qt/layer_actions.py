@@ -15,7 +15,7 @@ from glue_qt.config import layer_action
 
 from .. import actions
 from ..gluedata import BACKGROUND, RESTORED, data_bbox
-from .display import find_application, show_component
+from .display import apply_preset, find_application, show_component
 from .notify import report_error
 from .stats_panel import StatisticsPanel
 
@@ -67,17 +67,54 @@ def _panel(data: Data, component: str | None = None, subset: Any = None) -> Stat
     return panel
 
 
-def show_background(data: Data, data_collection: Any) -> Any:
-    """Open an image viewer on the attached background: linear stretch, zscale limits."""
+def _image_viewers_showing(app: Any, data: Data) -> list:
+    """The image viewers of ``app`` with a layer of ``data`` (not of one of its subsets)."""
+    from glue_qt.viewers.image import ImageViewer
+
+    return [viewer for tab in app.viewers for viewer in tab if isinstance(viewer, ImageViewer)
+            and any(artist.layer is data for artist in viewer.layers)]
+
+
+def _background_layer(viewer: Any, data: Data) -> Any:
+    """``viewer``'s layer state showing ``data``'s background: found, or added as a new layer."""
+    for state in viewer.state.layers:
+        if state.layer is data and state.attribute.label == BACKGROUND:
+            return state
+    # glue keeps one layer per Data unless the viewer allows duplicates: allow it for this one
+    viewer.allow_duplicate_data = True
+    try:
+        viewer.add_data(data)
+    finally:
+        viewer.allow_duplicate_data = False
+    state = viewer.state.layers[-1]
+    state.attribute = data.id[BACKGROUND]
+    state.alpha = 1.0  # glue's default 0.8 lets the image's stars show through the background
+    return state
+
+
+def show_background(data: Data, data_collection: Any) -> list:
+    """Show the attached background as an image layer: linear stretch, zscale limits.
+
+    The layer goes on top of every image viewer already showing ``data`` (a second layer of
+    the same Data whose attribute is ``background``; a second click re-applies the display and
+    adds nothing); only when no viewer shows ``data`` does a new viewer open.  Returns the
+    viewers showing the background (empty after an error, which is reported).
+    """
     try:
         if BACKGROUND not in [c.label for c in data.components]:
             raise actions.SkybkgError(
                 f"{data.label!r} has no background attached; open its BackgroundList file "
                 "(File > Open Data) or fetch it with Plugins > Sky backgrounds…")
-        return show_component(find_application(data_collection), data, BACKGROUND, "linear")
+        app = find_application(data_collection)
+        viewers = _image_viewers_showing(app, data)
+        if not viewers:
+            return [show_component(app, data, BACKGROUND, "linear")]
+        for viewer in viewers:
+            apply_preset(_background_layer(viewer, data), "linear")
+        return viewers
     except Exception as exc:  # reported to the user, never raised into Qt's event loop
         report_error(SHOW_BACKGROUND, exc)
-        return None
+        return []
 
 
 def restore_background(data: Data, data_collection: Any) -> Any:
