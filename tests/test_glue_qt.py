@@ -175,8 +175,20 @@ def test_statistics_panel_whole_subset_and_mask_planes(glue_app, glue_products):
     assert panel.subset.currentText() == "corner"
     assert panel.statistics["n_pixels"] == 50 * 30
     assert panel.statistics["mean"] == pytest.approx(background[:30, :50].mean(), rel=1e-12)
-    for p in layer_actions.open_panels:
-        p.close()
+
+    # closing drops the panel from open_panels and deletes it (no leak)
+    from qtpy.QtCore import QCoreApplication, QEvent
+
+    panels = list(layer_actions.open_panels)
+    assert len(panels) == 2
+    destroyed = []
+    panels[0].destroyed.connect(lambda *_: destroyed.append(1))
+    panels[0].close()
+    assert layer_actions.open_panels == panels[1:]
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert destroyed == [1]
+    panels[1].close()
+    assert layer_actions.open_panels == []
 
 
 def test_toolbar_tools(glue_app, glue_products, reported_errors):

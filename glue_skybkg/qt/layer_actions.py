@@ -41,7 +41,7 @@ STATISTICS = "Background statistics"
 COMPARE = "Compare with stored background"
 
 open_panels: list[StatisticsPanel] = []
-"""Statistics panels opened by the actions (kept referenced while shown)."""
+"""Statistics panels opened by the actions, referenced while shown (dropped when closed)."""
 
 
 def choose_data(title: str, candidates: list[Data]) -> Data | None:
@@ -63,6 +63,7 @@ def _same_grid(data: Data, data_collection: Any) -> list[Data]:
 def _panel(data: Data, component: str | None = None, subset: Any = None) -> StatisticsPanel:
     panel = StatisticsPanel(data, component, subset)
     open_panels.append(panel)
+    panel.closed.connect(open_panels.remove)
     panel.show()
     return panel
 

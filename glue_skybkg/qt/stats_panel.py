@@ -8,6 +8,7 @@ import numpy as np
 from glue.core import Data
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +34,9 @@ _WHOLE = "Whole image"
 class StatisticsPanel(QWidget):
     """Statistics and histogram of one component of a Data, whole or inside a subset.
 
+    A closed panel is deleted (its widgets and figure freed) and emits :attr:`closed` first,
+    so whoever keeps it referenced while shown can let go.
+
     Parameters
     ----------
     data
@@ -43,9 +47,13 @@ class StatisticsPanel(QWidget):
         A subset of ``data`` selected first (default: the whole image).
     """
 
+    closed = Signal(object)
+    """Emitted with the panel when it closes (it is deleted afterwards)."""
+
     def __init__(self, data: Data, component: str | None = None, subset: Any = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WA_DeleteOnClose)
         self.data = data
         self.setWindowTitle(f"Background statistics: {data.label}")
         self.component = QComboBox()
@@ -84,6 +92,11 @@ class StatisticsPanel(QWidget):
             box.toggled.connect(self.refresh)
         self.statistics: dict | None = None
         self.refresh()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802  (Qt's name)
+        """Tell the holders first (:attr:`closed`), then close (and delete) as usual."""
+        self.closed.emit(self)
+        super().closeEvent(event)
 
     def selection(self) -> tuple[Any, tuple[str, ...]]:
         """The chosen subset state (None = whole image) and the mask planes to exclude."""
