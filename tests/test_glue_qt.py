@@ -70,6 +70,7 @@ def test_show_restore_and_screenshots(glue_app, glue_products, reported_errors):
     assert layer.attribute.label == "background" and layer.stretch == "linear"
     zscale = analysis.zscale_limits(glue_products["background"])
     assert (layer.v_min, layer.v_max) == zscale
+    assert bkg_viewer.state.title == f"{calexp.label} background"  # a file: no dataset type
 
     # with the image shown, the background becomes a second layer of that viewer, once
     from glue_skybkg.qt.display import show_component
@@ -82,6 +83,7 @@ def test_show_restore_and_screenshots(glue_app, glue_products, reported_errors):
     assert len(bkg_viewer.state.layers) == 1
     image_layer, bkg_layer = image_viewer.state.layers
     assert image_layer.attribute.label == "image" and image_layer.stretch == "arcsinh"
+    assert image_viewer.state.title == calexp.label
     assert bkg_layer.layer is calexp and bkg_layer.attribute.label == "background"
     assert bkg_layer.stretch == "linear" and (bkg_layer.v_min, bkg_layer.v_max) == zscale
     assert bkg_layer.alpha == 1.0 and image_layer.alpha == 0.8  # opaque on top; image untouched
@@ -98,6 +100,7 @@ def test_show_restore_and_screenshots(glue_app, glue_products, reported_errors):
     np.testing.assert_array_equal(calexp["image + background"], restored)
     layer = restored_viewers[0].state.layers[0]
     assert layer.stretch == "arcsinh"
+    assert restored_viewers[0].state.title == f"{calexp.label} + background"
     assert (layer.v_min, layer.v_max) == analysis.zscale_limits(restored)
     assert reported_errors == []
 
@@ -126,6 +129,7 @@ def test_difference_and_compare_actions(glue_app, glue_products, reported_errors
     _trigger(glue_app, coadd, layer_actions.DIFFERENCE)
     assert asked == [(layer_actions.DIFFERENCE, ["deepCoadd_calexp_4226_17_r"])]
     (diff_viewer,) = _new_viewers(glue_app, before)
+    assert diff_viewer.state.title == "deepCoadd_4226_17_r - deepCoadd_calexp_4226_17_r"
     truth = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
     np.testing.assert_array_equal(coadd["image - deepCoadd_calexp_4226_17_r"], truth)
     _screenshot(diff_viewer, "difference")

@@ -7,6 +7,7 @@ from typing import Any
 from glue.core import Data
 
 from .. import analysis
+from ..gluedata import BACKGROUND, IMAGE, RESTORED, derived_link
 
 __all__ = [
     "find_application",
@@ -14,6 +15,7 @@ __all__ = [
     "apply_zscale",
     "apply_preset",
     "show_component",
+    "viewer_title",
     "PRESETS",
 ]
 
@@ -61,11 +63,38 @@ def apply_preset(layer_state: Any, preset: str = "notebook") -> None:
     apply_zscale(layer_state)
 
 
+def viewer_title(data: Data, label: str) -> str:
+    """What a viewer of ``data``'s component ``label`` shows, for its title bar.
+
+    The image is the Data's name (``calexp``); an attached background is its dataset type
+    when it was fetched from a source (``calexpBackground``); the restored image is
+    ``calexp + background``; arithmetic on the image names the Data in place of ``image``
+    (``deepCoadd - deepCoadd_calexp``); any other component is ``data: component``.
+    """
+    if label == IMAGE:
+        return data.label
+    if label == BACKGROUND:
+        link = derived_link(data, BACKGROUND)
+        recipe = getattr(link, "recipe", None)
+        dataset_type = ((recipe.provenance or {}).get("dataset_type")
+                        if recipe is not None else None)
+        return dataset_type or f"{data.label} background"
+    if label == RESTORED:
+        return f"{data.label} + background"
+    if label.startswith(f"{IMAGE} "):  # arithmetic on the image: "deepCoadd - deepCoadd_calexp"
+        return data.label + label[len(IMAGE):]
+    return f"{data.label}: {label}"
+
+
 def show_component(app: Any, data: Data, label: str, preset: str = "notebook") -> Any:
-    """A new image viewer showing ``data``'s component ``label`` with a preset; returns it."""
+    """A new image viewer showing ``data``'s component ``label`` with a preset; returns it.
+
+    The viewer's title names what it shows (:func:`viewer_title`; saved in sessions).
+    """
     from glue_qt.viewers.image import ImageViewer
 
     viewer = app.new_data_viewer(ImageViewer, data=data)
+    viewer.state.title = viewer_title(data, label)
     layer = viewer.state.layers[0]
     layer.attribute = data.id[label]
     apply_preset(layer, preset)
