@@ -15,10 +15,12 @@ HERE = Path(__file__).resolve().parent
 GRID = (600, 470)  # size of each viewer window, pixels
 
 
-def _place(viewers) -> None:
+def _place(app, viewers) -> None:
     for i, viewer in enumerate(viewers):
         viewer.viewer_size = GRID
         viewer.position = ((i % 2) * GRID[0], (i // 2) * GRID[1])
+    # the first viewer (the image) in focus: its layer and options show in the left panel
+    app.current_tab.setActiveSubWindow(viewers[0].parentWidget())
 
 
 def _app():
@@ -58,7 +60,7 @@ def calexp_session() -> Path:
     app.add_datasets(load_products(SAMPLE_SOURCE, PRODUCT_KINDS["visit"], dict(CALEXP_DATA_ID)))
     (calexp,) = app.data_collection
     actions.restore_background(calexp, app.data_collection)
-    _place([show_component(app, calexp, "image", "notebook"),
+    _place(app, [show_component(app, calexp, "image", "notebook"),
             show_component(app, calexp, "background", "linear"),
             show_component(app, calexp, "image + background", "notebook")])
     return _save(app, "calexp_background")
@@ -78,7 +80,7 @@ def coadd_session() -> Path:
     coadd, coadd_calexp = app.data_collection
     result = actions.compare_with_stored_background(coadd, coadd_calexp, app.data_collection)
     difference = actions.difference(coadd, coadd_calexp, app.data_collection)
-    _place([show_component(app, coadd_calexp, "image", "notebook"),
+    _place(app, [show_component(app, coadd_calexp, "image", "notebook"),
             show_component(app, coadd, "image", "notebook"),
             show_component(app, coadd, difference.label, "linear"),
             show_component(app, coadd, result.component.label, "linear")])
