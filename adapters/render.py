@@ -276,16 +276,14 @@ def _finite_points(values, positions, n, xs, ys):
 def _fit_columns(values, ycen, style, undersample, y_start, grid, info):
     """Interpolate every bin column along y at rows ``y_start ..`` into ``grid[column]``."""
     ny, nx = values.shape
-    xs, ys, kx, ky, b, c, d, work = _interp.work_arrays(ny)
+    scratch = _interp.work_arrays(ny)
     for ix in range(nx):
-        count = _finite_points(values[:, ix], ycen, ny, xs, ys)
-        m, mode, status = _interp.fit_with_fallback(
-            xs, ys, count, style, undersample, kx, ky, b, c, d, work
+        status, count = _interp_line(
+            values[:, ix], ycen, ny, style, undersample, y_start, grid[ix], scratch
         )
         if status != _interp.STATUS_OK:
             info[0], info[1], info[2], info[3] = status, 0, ix, count
             return
-        _interp.evaluate(kx, ky, b, c, d, m, mode, y_start, grid[ix])
 
 
 @njit(cache=True)
@@ -311,7 +309,7 @@ def _render_rows(
                 _chebyshev.row_values(e, tx, order, row, acc, layer > 0)
             else:
                 dst = row if layer == 0 else row_buffer
-                status, count = _interp_row(
+                status, count = _interp_line(
                     grids[slot, :, r], xcens[slot], nxs[slot], styles[slot], unders[slot],
                     x_start, dst, scratch,
                 )
@@ -324,16 +322,19 @@ def _render_rows(
 
 
 @njit(cache=True)
-def _interp_row(column_values, xcen, nx, style, undersample, x_start, dst, scratch):
-    """One output row of an interpolated entry from its column values at that row.
+def _interp_line(values, positions, n, style, undersample, t_start, dst, scratch):
+    """Fit the finite ``values[:n]`` at ``positions`` and evaluate at ``t_start ..`` into ``dst``.
 
-    Kept out of the row loop's body so the Chebyshev loops there stay tight.
+    One step of afw's separable interpolation: a bin column along y (:func:`_fit_columns`)
+    or one output row along x (:func:`_render_rows`). Returns ``(status, finite count)``;
+    ``dst`` is untouched unless the status is OK. Kept out of the row loop's body so the
+    Chebyshev loops there stay tight.
     """
     xs, ys, kx, ky, b, c, d, work = scratch
-    count = _finite_points(column_values, xcen, nx, xs, ys)
+    count = _finite_points(values, positions, n, xs, ys)
     m, mode, status = _interp.fit_with_fallback(
         xs, ys, count, style, undersample, kx, ky, b, c, d, work
     )
     if status == _interp.STATUS_OK:
-        _interp.evaluate(kx, ky, b, c, d, m, mode, x_start, dst)
+        _interp.evaluate(kx, ky, b, c, d, m, mode, t_start, dst)
     return status, count
