@@ -133,6 +133,11 @@ def _sersic(dx, dy, r_e, index, axis_ratio, angle, core):
     return np.exp(-b_n * ((r / r_e) ** (1.0 / index) - 1.0))
 
 
+def _half_size(reach: np.ndarray) -> np.ndarray:
+    """The smallest stamp half-size holding ``reach`` pixels (the largest if none does)."""
+    return _HALF_SIZES[np.minimum(np.searchsorted(_HALF_SIZES, reach), _HALF_SIZES.size - 1)]
+
+
 def _add_sources(image, x, y, flux, half, profile, params):
     """Add sources into ``image`` in place, each drawn into a stamp of its half-size.
 
@@ -171,7 +176,7 @@ def _draw_sources(rng, shape, n_stars, n_galaxies, zero_point, fwhm, faint_limit
     flux = 10.0 ** (-0.4 * (mag - zero_point))
     # the radius where a Moffat's wings drop below ~0.1 count sets the stamp
     reach = 2.2 * fwhm * (flux / 1e3) ** (1.0 / 6.0)
-    half = _HALF_SIZES[np.minimum(np.searchsorted(_HALF_SIZES, reach), _HALF_SIZES.size - 1)]
+    half = _half_size(reach)
     _add_sources(image, x, y, flux, half, _moffat, (np.full(n_stars, fwhm),))
 
     x, y = positions(n_galaxies)
@@ -184,7 +189,7 @@ def _draw_sources(rng, shape, n_stars, n_galaxies, zero_point, fwhm, faint_limit
     angle = rng.uniform(0.0, np.pi, n_galaxies)
     core = np.full(n_galaxies, 0.5 * fwhm)
     reach = r_e * (2.0 + index)
-    half = _HALF_SIZES[np.minimum(np.searchsorted(_HALF_SIZES, reach), _HALF_SIZES.size - 1)]
+    half = _half_size(reach)
     _add_sources(image, x, y, flux, half, _sersic, (r_e, index, axis_ratio, angle, core))
     return image
 
