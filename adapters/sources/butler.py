@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,6 @@ from .http import HttpClient
 from .tokens import strip_url_secrets
 
 __all__ = ["GOVERNORS", "ButlerSource"]
-
-_log = logging.getLogger(__name__)
 
 GOVERNORS = ("instrument", "skymap")
 """Governor dimensions a notebook data id usually leaves out; filled when the repository has one."""
