@@ -155,12 +155,13 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
     return to
 
 
-def _background_stem(name: str) -> str:
-    """The image type a background's name points at: calexpBackground... -> calexp."""
+def _split_background_name(name: str) -> tuple[str, str]:
+    """A background's name as (image type, rest): calexpBackground_<id> -> (calexp, _<id>)."""
     for marker in ("_background", "Background"):
         if marker in name:
-            return name.split(marker)[0]
-    return ""
+            stem, _, rest = name.partition(marker)
+            return stem, rest
+    return "", ""
 
 
 def _match_score(image: Data, background: Data) -> int:
@@ -168,15 +169,23 @@ def _match_score(image: Data, background: Data) -> int:
 
     calexpBackground -> calexp and X_background -> X; files named the Butler way
     (``deepCoadd_calexp_background_4226_...`` and ``deepCoadd_calexp_4226_...``) match by
-    prefix, so the coadd residual background goes to deepCoadd_calexp, not deepCoadd.
+    prefix, so the coadd residual background goes to deepCoadd_calexp, not deepCoadd.  The
+    detectors of one visit share a bbox, so among images of the right type the one with the
+    background's data id (or the same file-name rest after the type) scores higher.
     """
-    bkg_type = (background.meta.get("provenance") or {}).get("dataset_type")
-    img_type = (image.meta.get("provenance") or {}).get("dataset_type")
+    bkg_provenance = background.meta.get("provenance") or {}
+    img_provenance = image.meta.get("provenance") or {}
+    bkg_type = bkg_provenance.get("dataset_type")
+    img_type = img_provenance.get("dataset_type")
     if bkg_type and img_type:
-        return 2 if _background_stem(bkg_type) == img_type else 0
-    stem = _background_stem(background.label or "")
+        if _split_background_name(bkg_type)[0] != img_type:
+            return 0
+        return 4 if bkg_provenance.get("data_id") == img_provenance.get("data_id") else 2
+    stem, rest = _split_background_name(background.label or "")
     label = image.label or ""
-    return 1 if stem and (label == stem or label.startswith(stem + "_")) else 0
+    if not stem or not (label == stem or label.startswith(stem + "_")):
+        return 0
+    return 3 if label[len(stem):] == rest else 1
 
 
 def attach_pending_backgrounds(data_collection: Any) -> list:
@@ -184,7 +193,8 @@ def attach_pending_backgrounds(data_collection: Any) -> list:
 
     The background Data leaves the collection once attached (the image's ``background``
     component replaces it).  With several candidate images, the one whose dataset type the
-    background names (calexpBackground -> calexp, X_background -> X) wins, then the latest.
+    background names (calexpBackground -> calexp, X_background -> X) wins, the one with its
+    data id (or file-name rest) first, then the latest.
     Returns the attached ``(image, component_id)`` pairs.
     """
     attached = []

@@ -178,3 +178,49 @@ def test_coadd_background_goes_to_deepcoadd_calexp_by_butler_file_names(glue_pro
         "deepCoadd_calexp_background", "deepCoadd_calexp", "deepCoadd"))
     dc = DataCollection([bkg, coadd_calexp, coadd])
     assert actions.attach_pending_backgrounds(dc) == [(coadd_calexp, coadd_calexp.id["background"])]
+
+
+def _two_detectors(glue_products, tmp_path):
+    """Detectors 10 and 2 of one visit (same bbox); detector 2's background is 100 higher."""
+    import dataclasses
+    import shutil
+
+    from skybkg_adapters.lsst_fits import read_background, write_background
+
+    model = read_background(glue_products["paths"]["calexpBackground"])
+    raised = BackgroundModel(tuple(dataclasses.replace(layer, values=layer.values + 100)
+                                   for layer in model.layers))
+    for det in ("S10", "S02"):
+        shutil.copy(glue_products["paths"]["calexp"], tmp_path / f"calexp_512055_R20_{det}.fits")
+    shutil.copy(glue_products["paths"]["calexpBackground"],
+                tmp_path / "calexpBackground_512055_R20_S10.fits")
+    write_background(tmp_path / "calexpBackground_512055_R20_S02.fits", raised)
+    return [load_data(str(tmp_path / name)) for name in (
+        "calexp_512055_R20_S02.fits", "calexp_512055_R20_S10.fits",
+        "calexpBackground_512055_R20_S02.fits", "calexpBackground_512055_R20_S10.fits")]
+
+
+def _assert_each_detector_has_its_background(glue_products, dc, s02, s10):
+    # the S02 background comes first and the S10 calexp was opened last: a tie would give it S10
+    assert actions.attach_pending_backgrounds(dc) == [(s02, s02.id["background"]),
+                                                      (s10, s10.id["background"])]
+    np.testing.assert_array_equal(s10["background"], glue_products["background"])
+    np.testing.assert_allclose(s02["background"], glue_products["background"] + 100, atol=1e-3)
+
+
+def test_detectors_of_one_visit_get_their_own_backgrounds_by_file_name(glue_products, tmp_path):
+    s02, s10, bkg02, bkg10 = _two_detectors(glue_products, tmp_path)
+    dc = DataCollection([s02, s10, bkg02, bkg10])
+    _assert_each_detector_has_its_background(glue_products, dc, s02, s10)
+
+
+def test_detectors_of_one_visit_get_their_own_backgrounds_by_data_id(glue_products, tmp_path):
+    s02, s10, bkg02, bkg10 = _two_detectors(glue_products, tmp_path)
+    for data, dataset_type, detector in ((s02, "calexp", 2), (s10, "calexp", 10),
+                                         (bkg02, "calexpBackground", 2),
+                                         (bkg10, "calexpBackground", 10)):
+        data.label = dataset_type  # fetched products are named by type only: ids must decide
+        data.meta["provenance"] = {"dataset_type": dataset_type,
+                                   "data_id": {"visit": 512055, "detector": detector}}
+    dc = DataCollection([s02, s10, bkg02, bkg10])
+    _assert_each_detector_has_its_background(glue_products, dc, s02, s10)
