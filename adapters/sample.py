@@ -68,7 +68,9 @@ SEED = 20230922
 RUN = "2.2i/runs/DP0.2"
 """The Butler run (and collection) the products are registered in."""
 INSTRUMENT = "LSSTCam-imSim"
+"""The instrument of the sample calexps (DP0.2's simulated LSSTCam)."""
 VISIT = 512055
+"""The visit of the sample calexps (the notebook's)."""
 DETECTOR = 75
 """The detector the notebook uses."""
 DETECTORS = (74, 75, 76)
@@ -483,13 +485,19 @@ def _register_in_butler(folder: Path) -> None:
         ) from exc
 
 
-def _read_marker(root: Path) -> dict | None:
-    """The marker of a complete, current sample in ``root``, else None."""
+def _read_marker(root: Path, with_butler: bool) -> dict | None:
+    """The marker of a complete, current sample in ``root``, else None.
+
+    With ``with_butler`` (lsst-daf-butler installed) a sample made without its Butler
+    repository is not current.
+    """
     try:
         marker = json.loads((root / _MARKER).read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(marker, dict) or marker.get("version") != SAMPLE_VERSION:
+        return None
+    if with_butler and not marker.get("butler"):
         return None
     return marker
 
@@ -547,8 +555,8 @@ def ensure_sample(root: str | os.PathLike | None = None, progress: bool = True) 
     """
     root = Path(root) if root is not None else sample_root()
     with_butler = _butler_available()
-    marker = _read_marker(root)
-    if marker is not None and (marker.get("butler") or not with_butler):
+    marker = _read_marker(root, with_butler)
+    if marker is not None:
         return _sample_set(root, marker)
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
@@ -558,8 +566,8 @@ def ensure_sample(root: str | os.PathLike | None = None, progress: bool = True) 
         raise _write_failure(root, exc) from exc
     try:
         _generate(partial, progress, with_butler)
-        finished = _read_marker(root)
-        if finished is not None and (finished.get("butler") or not with_butler):
+        finished = _read_marker(root, with_butler)
+        if finished is not None:
             # another process finished first; keep its copy
             shutil.rmtree(partial, ignore_errors=True)
             return _sample_set(root, finished)
@@ -570,5 +578,5 @@ def ensure_sample(root: str | os.PathLike | None = None, progress: bool = True) 
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return _sample_set(root, _read_marker(root) or {})
+    return _sample_set(root, _read_marker(root, with_butler) or {})
 
