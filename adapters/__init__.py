@@ -66,9 +66,15 @@ _LAZY = {"bin_centers": "render", "render_layers": "render"}
 ``import skybkg_adapters`` (e.g. glue loading the plugin) should not pay for."""
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
+    """Import a :data:`_LAZY` name's module on first use (PEP 562); other names do not exist."""
     if name in _LAZY:
         from importlib import import_module
 
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names including the lazy ones, so ``dir()`` and completion list them."""
+    return sorted({*globals(), *_LAZY})

@@ -118,6 +118,16 @@ def test_importing_the_adapters_does_not_import_render():
         sa.nothing  # noqa: B018
 
 
+def test_star_import_and_dir_include_the_lazy_names():
+    namespace = {}
+    exec("from skybkg_adapters import *", namespace)
+    assert set(sa.__all__) <= set(namespace)
+    # bins [0, 4) and [4, 8): centres start + size/2 - 1/2
+    assert namespace["bin_centers"](8, 2).tolist() == [1.5, 5.5]
+    assert namespace["render_layers"].__module__ == "skybkg_adapters.render"
+    assert set(sa.__all__) <= set(dir(sa))
+
+
 def test_mask_bits_or_the_named_planes_and_name_unknown_ones():
     img = sa.SkyImage(np.zeros((2, 2)), mask_planes={"BAD": 0, "DETECTED": 5})
     assert img.mask_bits("BAD", "DETECTED") == 0b100001
