@@ -120,6 +120,13 @@ def test_template(products):
         padded.get("calexp", {"visit": 1, "detector": 75})
 
 
+def test_a_template_that_cannot_be_filled_says_why(tmp_path):
+    with pytest.raises(ProductNotFound, match=r"'\{\}_\{visit\}\.fits' cannot be filled.*index 0"):
+        LocalSource(tmp_path, template="{}_{visit}.fits").get("calexp", {"visit": 1})
+    with pytest.raises(ProductNotFound, match=r"format code 'd'.*\{detector:03d\} for integers"):
+        LocalSource(tmp_path, template="{band:d}.fits").get("calexp", {"band": "r"})
+
+
 def test_single_files_and_kind_checks(products):
     calexp, background = products[0][2], products[1][2]
     image = open_source(calexp).get()

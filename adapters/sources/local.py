@@ -97,7 +97,14 @@ class LocalSource:
                 f"The file template {self.template!r} needs {missing}; the data id "
                 f"{dict(data_id)} does not have them."
             )
-        pattern = self.template.format(dataset_type=dataset_type, **data_id)
+        try:
+            pattern = self.template.format(**{**data_id, "dataset_type": dataset_type})
+        except (IndexError, ValueError) as exc:  # a positional {} or a format the value lacks
+            raise ProductNotFound(
+                f"The file template {self.template!r} cannot be filled from {dataset_type!r} "
+                f"and the data id {dict(data_id)} ({exc}); name every field ({{visit}}) and "
+                "give formats that suit the values ({detector:03d} for integers)."
+            ) from None
         return sorted(Path(p) for p in glob.glob(str(self.root / pattern)))
 
     def _index(self) -> list[tuple[str, Path]]:
