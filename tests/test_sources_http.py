@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from _sources_products import TOKEN, token_guard  # noqa: F401 - token_guard is autouse here
-from skybkg_adapters import AuthError, ServiceError
+from skybkg_adapters import AuthError, ServiceError, SkybkgError
 from skybkg_adapters.sources.cache import DownloadCache
 from skybkg_adapters.sources.http import HttpClient
 from werkzeug import Request, Response
@@ -182,6 +182,16 @@ def test_cache_evicts_least_recently_used_beyond_its_cap(httpserver, tmp_path):
     c = http.fetch(httpserver.url_for("/c.fits"))
     assert a.exists() and c.exists() and not b.exists()
     assert len(httpserver.log) == 3
+
+
+def test_cache_cap_comes_from_the_environment_and_a_bad_one_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLUE_SKYBKG_CACHE_MAX_BYTES", "1000")
+    assert DownloadCache(tmp_path).max_bytes == 1000
+    monkeypatch.setenv("GLUE_SKYBKG_CACHE_MAX_BYTES", "20G")
+    with pytest.raises(SkybkgError, match=r"GLUE_SKYBKG_CACHE_MAX_BYTES = '20G' is not a whole"):
+        DownloadCache(tmp_path)
+    monkeypatch.delenv("GLUE_SKYBKG_CACHE_MAX_BYTES")
+    assert DownloadCache(tmp_path).max_bytes == 20 * 1024**3
 
 
 def test_403_on_a_storage_host_explains_expired_links(httpserver, tmp_path):

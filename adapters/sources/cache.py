@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from ..errors import SkybkgError
+
 __all__ = ["DEFAULT_MAX_BYTES", "DownloadCache", "default_cache_dir"]
 
 _log = logging.getLogger(__name__)
@@ -27,6 +29,20 @@ def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/glue-skybkg/downloads`` (``~/.cache`` when the variable is unset)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "glue-skybkg" / "downloads"
+
+
+def _max_bytes_from_env() -> int:
+    """The cap ``$GLUE_SKYBKG_CACHE_MAX_BYTES`` sets, else :data:`DEFAULT_MAX_BYTES`."""
+    text = os.environ.get(_MAX_BYTES_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        return int(text)
+    except ValueError:
+        raise SkybkgError(
+            f"${_MAX_BYTES_ENV} = {text!r} is not a whole number of bytes; set it to e.g. "
+            f"{DEFAULT_MAX_BYTES} (20 GiB) or unset it for that default"
+        ) from None
 
 
 class DownloadCache:
@@ -50,7 +66,7 @@ class DownloadCache:
     def __init__(self, root: str | os.PathLike | None = None, max_bytes: int | None = None):
         self.root = Path(root) if root is not None else default_cache_dir()
         if max_bytes is None:
-            max_bytes = int(os.environ.get(_MAX_BYTES_ENV, DEFAULT_MAX_BYTES))
+            max_bytes = _max_bytes_from_env()
         self.max_bytes = int(max_bytes)
 
     def __repr__(self) -> str:
