@@ -221,6 +221,12 @@ def test_mismatched_plane_shapes(written):
         read_background(written)
 
 
+def test_empty_stats_image(written):
+    _replace(written, 3, np.zeros((0, 16), np.float32))
+    with pytest.raises(FormatError, match="HDU 3, key NAXIS2: entry 1 stats image is 16x0 bins"):
+        read_background(written)
+
+
 @pytest.mark.parametrize(("index", "data", "role"), [
     (1, np.zeros((32, 32), np.float32), "mask"),
     (0, np.zeros((32, 32), np.int32), "image"),

@@ -80,6 +80,10 @@ def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
             raise FormatError(path, "BackgroundList planes are never tile-compressed (afw refuses "
                               "to read them); decompress the file first", hdu=index)
         check_pixel_type(path, plane, f"entry {first // 3} {role}", floats=True)
+        if not planes and 0 in plane.shape:
+            raise FormatError(path, f"entry {first // 3} stats image is {plane.shape[1]}x"
+                              f"{plane.shape[0]} bins; afw writes at least one bin",
+                              hdu=index, key="NAXIS2" if plane.shape[0] == 0 else "NAXIS1")
         if planes and plane.shape != planes[0].shape:
             raise FormatError(path, f"entry {first // 3} {role} plane is {plane.shape[1]}x"
                               f"{plane.shape[0]} but its stats image is {planes[0].shape[1]}x"
