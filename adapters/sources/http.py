@@ -263,11 +263,11 @@ class HttpClient:
 
 def _announced_size(response: requests.Response, offset: int) -> int | None:
     """The full file size from ``Content-Range`` (206) or ``Content-Length`` (200)."""
-    if response.status_code == 206:
-        total = response.headers.get("Content-Range", "").rpartition("/")[2]
-        if total.isdigit():
-            return int(total)
-        length = response.headers.get("Content-Length")
-        return offset + int(length) if length and length.isdigit() else None
-    length = response.headers.get("Content-Length")
-    return int(length) if length and length.isdigit() else None
+    length = response.headers.get("Content-Length", "")
+    length = int(length) if length.isdigit() else None
+    if response.status_code != 206:
+        return length
+    total = response.headers.get("Content-Range", "").rpartition("/")[2]
+    if total.isdigit():
+        return int(total)
+    return None if length is None else offset + length
