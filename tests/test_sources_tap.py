@@ -303,3 +303,9 @@ def test_tap_stall_is_a_timeout(httpserver, tap_url):
     httpserver.expect_request("/api/tap/sync").respond_with_handler(stall)
     with pytest.raises(ServiceError, match="timed out"):
         tap(tap_url, retries=0, timeout=0.2).get("calexp", VISIT)
+    # The server logs the stalled request only when its handler returns; wait for that here,
+    # or the entry lands in the next test's httpserver.log.
+    deadline = time.monotonic() + 5.0
+    while not httpserver.log and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(httpserver.log) == 1  # retries=0: asked once
