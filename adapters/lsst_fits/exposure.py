@@ -57,7 +57,7 @@ def _plane_name(plane: Plane) -> str | None:
     return None
 
 
-def locate_planes(path, hdul: fits.HDUList) -> dict[str, Plane]:
+def locate_planes(path: str | os.PathLike, hdul: fits.HDUList) -> dict[str, Plane]:
     """Find the IMAGE/MASK/VARIANCE planes of an exposure by EXTTYPE/EXTNAME, else by position.
 
     The leading 2-D image HDUs are scanned (an empty primary is skipped; the archive

@@ -105,7 +105,7 @@ def _hdu(path, hdul: fits.HDUList, index: int):
                           "truncated", hdu=index) from None
 
 
-def checked_header(path, header: fits.Header, index: int) -> fits.Header:
+def checked_header(path: str | os.PathLike, header: fits.Header, index: int) -> fits.Header:
     """``header`` after parsing every card; an unparsable one raises FormatError naming it."""
     with warnings.catch_warnings():
         # astropy narrates its attempted fix; our error below says it better.
@@ -148,7 +148,7 @@ def _check_end(path, hdul: fits.HDUList, index: int) -> None:
                               "truncated, download it again", hdu=index)
 
 
-def check_whole_blocks(path) -> None:
+def check_whole_blocks(path: str | os.PathLike) -> None:
     """Raise FormatError if a plain FITS file is not a whole number of 2880-byte blocks.
 
     Every FITS writer pads to whole blocks, so a ragged size means a cut-off download
@@ -161,7 +161,7 @@ def check_whole_blocks(path) -> None:
                           "FITS blocks: the file is truncated; download it again")
 
 
-def count_hdus(path, hdul: fits.HDUList) -> int:
+def count_hdus(path: str | os.PathLike, hdul: fits.HDUList) -> int:
     """The number of HDUs; a cut-off or corrupt header raises FormatError."""
     try:
         with warnings.catch_warnings():
@@ -174,7 +174,7 @@ def count_hdus(path, hdul: fits.HDUList) -> int:
     return count
 
 
-def plane_at(path, hdul: fits.HDUList, index: int) -> Plane | None:
+def plane_at(path: str | os.PathLike, hdul: fits.HDUList, index: int) -> Plane | None:
     """HDU ``index`` as a :class:`Plane` if it holds a 2-D image, else None (also past the end)."""
     hdu = _hdu(path, hdul, index)
     if hdu is None:
@@ -233,7 +233,9 @@ def _raw(path, plane: Plane) -> np.ndarray:
         raise FormatError(path, f"pixels cannot be read ({exc})", hdu=plane.index) from None
 
 
-def check_pixel_type(path, plane: Plane, label: str, *, floats: bool = False) -> None:
+def check_pixel_type(
+    path: str | os.PathLike, plane: Plane, label: str, *, floats: bool = False
+) -> None:
     """Raise FormatError if the stored pixel type does not suit the plane.
 
     A plane whose ``label`` ends in ``mask`` must hold integers; with ``floats`` every
@@ -247,7 +249,7 @@ def check_pixel_type(path, plane: Plane, label: str, *, floats: bool = False) ->
                       "pixels here", hdu=plane.index, key="BITPIX")
 
 
-def read_plane(path, plane: Plane, kind: str) -> np.ndarray:
+def read_plane(path: str | os.PathLike, plane: Plane, kind: str) -> np.ndarray:
     """The plane as afw holds it: float32 for ``image``/``variance``, int32 bits for ``mask``.
 
     Arrays are native byte order. Integer planes get BZERO/BSCALE applied exactly

@@ -91,7 +91,9 @@ def _tile_dtype(nbytes: int, npix: int, zbitpix: int) -> np.dtype:
     raise ValueError(f"{per_pixel} bytes per pixel is not a FITS pixel size")
 
 
-def decompress_row_tiles(path, index: int, hdu: fits.BinTableHDU, image_header: fits.Header):
+def decompress_row_tiles(
+    path: str | os.PathLike, index: int, hdu: fits.BinTableHDU, image_header: fits.Header
+) -> np.ndarray | None:
     """Decompress a GZIP_1/GZIP_2 plane tiled in whole rows, or return None if not that layout.
 
     Parameters

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -132,7 +133,7 @@ class HttpClient:
         hosts = sorted(self.token_hosts)
         return f"HttpClient(token={token}, token_hosts={hosts}, cache={self.cache!r})"
 
-    def get(self, url: str, **kwargs) -> requests.Response:
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
         """GET ``url`` with retries; HTTP errors raise :class:`AuthError`, :class:`ServiceError`."""
         _log.debug("GET %s", strip_url_secrets(url))
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -15,6 +15,9 @@ from .datalink import this_link
 from .dataset_types import product_kind
 from .http import HttpClient
 from .tokens import strip_url_secrets
+
+if TYPE_CHECKING:  # pyvo is imported on first query, not with the module
+    import pyvo
 
 __all__ = ["OBSCORE_SUBTYPES", "OBSCORE_COLUMNS", "TapSource"]
 
@@ -108,7 +111,7 @@ class TapSource:
         return f"TapSource({self.spec!r}{paired})"
 
     @property
-    def service(self):
+    def service(self) -> pyvo.dal.TAPService:
         """The pyvo ``TAPService``, talking through our session (token, retries, timeouts)."""
         if self._service is None:
             import pyvo
