@@ -215,8 +215,10 @@ def sample_root() -> Path:
     override = os.environ.get("SKYBKG_SAMPLE_DIR")
     if override:
         return Path(override).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache).expanduser() / "glue-skybkg" / "sample"
+    from .sources.cache import default_cache_dir
+
+    # one rule for glue-skybkg's folder in the user cache: the sample sits beside the downloads
+    return default_cache_dir().with_name("sample")
 
 
 def _detector_offset(detector: int) -> tuple[float, float]:

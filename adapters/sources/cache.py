@@ -27,8 +27,8 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}")
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/glue-skybkg/downloads`` (``~/.cache`` when the variable is unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "glue-skybkg" / "downloads"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(base).expanduser() / "glue-skybkg" / "downloads"
 
 
 def _max_bytes_from_env() -> int:
