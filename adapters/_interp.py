@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .styles import InterpStyle, max_interp_style
+from .styles import InterpStyle, UndersampleStyle, max_interp_style
 
 __all__ = [
     "STATUS_OK",
@@ -45,7 +45,7 @@ _CUBIC = int(InterpStyle.CUBIC_SPLINE)
 _CUBIC_PERIODIC = int(InterpStyle.CUBIC_SPLINE_PERIODIC)
 _AKIMA = int(InterpStyle.AKIMA_SPLINE)
 _AKIMA_PERIODIC = int(InterpStyle.AKIMA_SPLINE_PERIODIC)
-_REDUCE = 1  # UndersampleStyle.REDUCE_INTERP_ORDER
+_REDUCE = int(UndersampleStyle.REDUCE_INTERP_ORDER)
 
 # gsl_interp_alloc's min_size per type (GSL 2.7), indexed by InterpStyle value; this, not
 # afw's lookupMinInterpPoints, decides when one column or row falls back. CONSTANT is afw's own.
