@@ -38,10 +38,11 @@ def open_source(spec: Any, **options: Any) -> Source:
     from .local import LocalSource
     from .tap import TapSource
 
-    if isinstance(spec, Source) and not hasattr(spec, "getURI"):
-        return spec
+    # Anything with getURI is a Butler to wrap, even if it also has a Source's get and spec.
     if hasattr(spec, "getURI"):
         return ButlerSource(spec, **options)
+    if isinstance(spec, Source):
+        return spec
     if isinstance(spec, os.PathLike):
         spec = os.fspath(spec)
     if not isinstance(spec, str):
