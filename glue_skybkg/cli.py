@@ -29,7 +29,7 @@ def _demo(args: argparse.Namespace) -> int:
     if not has_display():
         print("No display found (DISPLAY/WAYLAND_DISPLAY unset): not opening glue.")
         return 0
-    open_gui([str(path) for path in result.products])
+    open_gui([str(path) for path in result.products], result.labels)
     return 0
 
 

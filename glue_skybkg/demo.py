@@ -7,10 +7,13 @@ saves its figures as PNG files and writes one HTML report; glue then opens the s
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import signal
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -23,6 +26,9 @@ from .analysis import background_stats, difference, format_stats, histogram, res
 
 __all__ = ["DemoResult", "run_demo", "has_display", "open_gui"]
 
+_QT_BINDINGS = ("PyQt5", "PyQt6", "PySide6", "PySide2")
+"""Qt bindings glue-qt can use (through qtpy)."""
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -30,7 +36,8 @@ class DemoResult:
 
     ``stats`` maps ``"calexpBackground"``, ``"deepCoadd_calexp_background"`` and
     ``"difference"`` to :func:`~glue_skybkg.analysis.background_stats` dicts; ``products``
-    are the sample files glue opens; ``timings`` the seconds each step took.
+    are the sample files glue opens and ``labels`` their dataset names there
+    (``calexp_512055_75``); ``timings`` the seconds each step took.
     """
 
     out: Path
@@ -38,6 +45,7 @@ class DemoResult:
     figures: tuple[Path, ...]
     stats: MappingProxyType
     products: tuple[Path, ...]
+    labels: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     timings: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -286,6 +294,12 @@ def run_demo(
     ]
     products = (*calexps, sample.coadd, sample.coadd_calexp, *backgrounds,
                 sample.coadd_background)  # fmt: skip
+    labels = {
+        str(sample.root / product.path): "_".join(
+            [product.dataset_type, *(str(v) for v in product.data_id.values())]
+        )
+        for product in sample.products
+    }
     return DemoResult(
         out=out,
         report=report_path,
@@ -296,17 +310,37 @@ def run_demo(
             "difference": diff_stats,
         }),
         products=products,
+        labels=MappingProxyType({str(p): labels[str(p)] for p in products}),
         timings=MappingProxyType(dict(steps.timings)),
     )  # fmt: skip
 
 
-def open_gui(paths: list[str]) -> None:
-    """Open glue with ``paths`` loaded (backgrounds attached to their images)."""
-    try:
-        from .qt.launch import run_glue
-    except ImportError as exc:
+def open_gui(paths: list[str], labels: Mapping[str, str] | None = None) -> None:
+    """Open glue with ``paths`` loaded (backgrounds attached to their images) until closed.
+
+    glue runs in a process of its own: when Qt cannot open a window (a platform plugin or a
+    system library missing) it aborts its process, and this turns that into a clear error
+    after the demo's report is already written.
+    """
+    if importlib.util.find_spec("glue_qt") is None or not any(
+        importlib.util.find_spec(binding) for binding in _QT_BINDINGS
+    ):
         raise MissingDependency(
-            f"opening glue needs the GUI packages ({exc.name or exc} is missing): "
+            "opening glue needs the GUI packages (glue-qt and a Qt binding): "
             "pip install 'glue-skybkg[qt]', or run with --no-gui"
-        ) from exc
-    run_glue(paths)
+        )
+    command = [sys.executable, "-m", "glue_skybkg.qt.launch", *map(str, paths)]
+    for path, label in (labels or {}).items():
+        command += ["--label", f"{path}={label}"]
+    try:
+        status = subprocess.run(command, check=False).returncode
+    except KeyboardInterrupt:  # Ctrl+C in the terminal ends glue too: the user's choice
+        return
+    if status not in (0, -signal.SIGINT, -signal.SIGTERM):
+        raise SkybkgError(
+            f"glue stopped with exit status {status}; the figures and the report are written. "
+            "If Qt said it could not load the platform plugin \"xcb\", install the X11 "
+            "libraries it names (Debian/Ubuntu: apt-get install libxkbcommon-x11-0 "
+            "libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 "
+            "libxcb-xinerama0), or run skybkg demo --no-gui"
+        )

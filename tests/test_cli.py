@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib.util
 import os
 import subprocess
 import sys
@@ -76,7 +77,9 @@ def test_a_missing_gui_extra_is_one_clear_line(tmp_path, monkeypatch, capsys):
                              stats={}, products=(tmp_path / "calexp.fits",))  # fmt: skip
     monkeypatch.setattr(demo, "run_demo", lambda *args, **kwargs: result)
     monkeypatch.setattr(demo, "has_display", lambda: True)
-    monkeypatch.setitem(sys.modules, "glue_skybkg.qt.launch", None)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name: None if name == "glue_qt" else real_find_spec(name))
     status = cli.main(["demo", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert status == 2 and "Traceback" not in captured.err
@@ -90,7 +93,7 @@ def test_no_display_skips_glue(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(demo, "run_demo", lambda *args, **kwargs: result)
     monkeypatch.setattr(demo, "has_display", lambda: False)
 
-    def no_gui(paths):
+    def no_gui(paths, labels):
         raise AssertionError("glue must not open without a display")
 
     monkeypatch.setattr(demo, "open_gui", no_gui)
@@ -100,14 +103,15 @@ def test_no_display_skips_glue(tmp_path, monkeypatch, capsys):
 
 def test_the_gui_gets_the_products(tmp_path, monkeypatch):
     products = (tmp_path / "calexp.fits", tmp_path / "calexpBackground.fits")
+    labels = {str(products[0]): "calexp_512055_75"}
     result = demo.DemoResult(out=tmp_path, report=tmp_path / "report.html", figures=(),
-                             stats={}, products=products)  # fmt: skip
+                             stats={}, products=products, labels=labels)  # fmt: skip
     opened = []
     monkeypatch.setattr(demo, "run_demo", lambda *args, **kwargs: result)
     monkeypatch.setattr(demo, "has_display", lambda: True)
-    monkeypatch.setattr(demo, "open_gui", opened.append)
+    monkeypatch.setattr(demo, "open_gui", lambda paths, names: opened.append((paths, names)))
     assert cli.main(["demo", "--out", str(tmp_path)]) == 0
-    assert opened == [[str(p) for p in products]]
+    assert opened == [([str(p) for p in products], labels)]
 
 
 def test_sample_lists_the_products(sample, capsys):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import io
 import re
+import signal
 import struct
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 from _sample_set import shared_sample
-from skybkg_adapters import MissingDependency, ProductNotFound
+from skybkg_adapters import MissingDependency, ProductNotFound, SkybkgError
 from skybkg_adapters.lsst_fits import read_background, read_exposure
 
 from glue_skybkg import demo
@@ -160,9 +163,44 @@ def test_has_display(monkeypatch, env, expected):
 
 
 def test_a_missing_gui_extra_is_named(monkeypatch):
-    monkeypatch.setitem(sys.modules, "glue_skybkg.qt.launch", None)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name: None if name == "glue_qt" else real_find_spec(name))
     with pytest.raises(MissingDependency, match=r"pip install 'glue-skybkg\[qt\]'.*--no-gui"):
         demo.open_gui(["calexp.fits"])
+
+
+def test_glue_that_cannot_start_is_a_clear_error(monkeypatch):
+    calls = []
+
+    def aborted(command, check):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, -6)
+
+    monkeypatch.setattr(subprocess, "run", aborted)
+    with pytest.raises(SkybkgError, match=r"exit status -6.*report are written.*xcb.*--no-gui"):
+        demo.open_gui(["/d/calexp.fits"], {"/d/calexp.fits": "calexp_512055_75"})
+    assert calls == [[sys.executable, "-m", "glue_skybkg.qt.launch", "/d/calexp.fits",
+                      "--label", "/d/calexp.fits=calexp_512055_75"]]
+
+
+@pytest.mark.parametrize("status", [0, -signal.SIGINT, -signal.SIGTERM])
+def test_glue_closed_or_interrupted_by_the_user_is_not_an_error(monkeypatch, status):
+    monkeypatch.setattr(subprocess, "run",
+                        lambda command, check: subprocess.CompletedProcess(command, status))
+    assert demo.open_gui(["/d/calexp.fits"]) is None
+
+
+def test_demo_names_products_by_dataset_type_and_data_id(demo_run):
+    result, _ = demo_run
+    labels = result.labels
+    assert set(labels) == {str(p) for p in result.products}
+    assert sorted(labels.values()) == sorted([
+        "calexp_512055_74", "calexp_512055_75", "calexp_512055_76",
+        "calexpBackground_512055_74", "calexpBackground_512055_75", "calexpBackground_512055_76",
+        "deepCoadd_4226_17_r", "deepCoadd_calexp_4226_17_r",
+        "deepCoadd_calexp_background_4226_17_r",
+    ])
 
 
 def test_downsample_blocks_to_about_a_thousand_pixels():

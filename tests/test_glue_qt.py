@@ -313,3 +313,35 @@ def test_run_glue_opens_the_notebook_view(qapp, glue_products, reported_errors):
     finally:
         app.close()
     assert reported_errors == []
+
+
+def test_run_glue_names_datasets_by_path(qapp, glue_products, reported_errors):
+    from glue_skybkg.qt.launch import run_glue
+
+    paths = glue_products["paths"]
+    labels = {str(paths["calexp"]): "calexp_512055_75"}
+    app = run_glue([str(paths["calexpBackground"]), str(paths["calexp"])], block=False,
+                   labels=labels)
+    try:
+        (calexp,) = app.data_collection
+        assert calexp.label == "calexp_512055_75"
+        np.testing.assert_array_equal(calexp["background"], glue_products["background"])
+        (viewer,) = _all_viewers(app)
+        assert viewer.state.layers[0].layer is calexp
+    finally:
+        app.close()
+    assert reported_errors == []
+
+
+def test_launch_command_line_parses_labels():
+    import subprocess
+    import sys
+
+    from glue_skybkg.qt import launch
+
+    assert launch._label_argument("/d/a=b.fits=calexp_1") == ("/d/a=b.fits", "calexp_1")
+    with pytest.raises(Exception, match="PATH=LABEL"):
+        launch._label_argument("calexp.fits")
+    out = subprocess.run([sys.executable, "-m", "glue_skybkg.qt.launch", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "--label PATH=LABEL" in out and "PATH [PATH ...]" in out
