@@ -203,3 +203,10 @@ def test_importing_the_adapters_does_not_import_lsst():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lsst', 'pyvo')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_repository_that_is_not_there_says_what_to_give(tmp_path):
+    missing = tmp_path / "no-repo"
+    with pytest.raises(ProductNotFound, match=r"Cannot open the Butler repository .*no-repo.*"
+                       r"folder that holds butler\.yaml"):
+        open_source(f"butler:{missing}?collections=2.2i/runs/DP0.2")

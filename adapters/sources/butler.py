@@ -183,7 +183,15 @@ def _open_butler(repo: str, collections: str | list[str] | None):
         raise MissingDependency(
             f"Reading a Butler repository needs lsst-daf-butler: {_INSTALL}"
         ) from None
-    return Butler(repo, collections=collections)
+    try:
+        return Butler(repo, collections=collections)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        # daf_butler says "Config location ... does not exist" or names its missing index
+        raise ProductNotFound(
+            f"Cannot open the Butler repository {repo!r}: {exc}. Give the folder that holds "
+            "butler.yaml, a butler.yaml URL, or a repository label listed in "
+            "$DAF_BUTLER_REPOSITORY_INDEX (on the RSP: dp02, dp1)."
+        ) from exc
 
 
 def _label_of(butler: Any) -> str:
