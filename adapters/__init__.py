@@ -1,69 +1,36 @@
 """skybkg_adapters: LSST calexp, background and coadd products from files, Butlers and the RSP.
 
 The public API is the uniform container (:class:`SkyImage`, :class:`BackgroundModel`,
-:class:`Provenance`), the afw FITS readers and writers, background rendering exactly as
-``lsst.afw`` does, and :func:`open_source` for every kind of data source.
+:class:`BackgroundMap`, :class:`Provenance`, :class:`BBox`), the afw FITS readers and
+writers, background rendering exactly as ``lsst.afw`` does, and :func:`open_source` for
+every kind of data source.  The renderer (numba kernels) is imported on first use.
 """
 
-from .container import BackgroundLayer, BackgroundMap, BackgroundModel, BBox, Provenance, SkyImage
-from .errors import (
-    AmbiguousProduct,
-    AuthError,
-    FormatError,
-    MissingDependency,
-    ProductNotFound,
-    RenderError,
-    ServiceError,
-    SkybkgError,
-)
-from .lsst_fits import (
-    detect_kind,
-    open_product,
-    read_background,
-    read_exposure,
-    write_background,
-    write_exposure,
-)
-from .sources import ButlerSource, LocalSource, TapSource, create_butler_repo, open_source
-from .styles import ApproxStyle, InterpStyle, UndersampleStyle
-
-__all__ = [
-    "BBox",
-    "Provenance",
-    "SkyImage",
-    "BackgroundLayer",
-    "BackgroundModel",
-    "BackgroundMap",
-    "bin_centers",
-    "render_layers",
-    "InterpStyle",
-    "UndersampleStyle",
-    "ApproxStyle",
-    "SkybkgError",
-    "FormatError",
-    "RenderError",
-    "ProductNotFound",
-    "AmbiguousProduct",
-    "AuthError",
-    "ServiceError",
-    "MissingDependency",
-    "read_exposure",
-    "write_exposure",
-    "read_background",
-    "write_background",
-    "detect_kind",
-    "open_product",
-    "open_source",
-    "LocalSource",
-    "ButlerSource",
-    "TapSource",
-    "create_butler_repo",
-]
-
+from . import atomic, butler_repo, container, errors, geometry, lsst_fits, sources, styles
+from .atomic import *
+from .butler_repo import *
+from .container import *
+from .errors import *
+from .geometry import *
+from .lsst_fits import *
+from .sources import *
+from .styles import *
 
 _LAZY = {"bin_centers": "render", "render_layers": "render"}
 """Names whose module is imported on first use: render compiles numba kernels, which
 ``import skybkg_adapters`` (e.g. glue loading the plugin) should not pay for."""
+
+__all__ = [
+    *atomic.__all__,
+    *butler_repo.__all__,
+    *container.__all__,
+    *errors.__all__,
+    *geometry.__all__,
+    *lsst_fits.__all__,
+    *sources.__all__,
+    *styles.__all__,
+    *_LAZY,
+]
 
 
 def __getattr__(name: str) -> object:

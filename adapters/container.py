@@ -6,26 +6,26 @@ from a local file, a Butler repository or a TAP service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from astropy import units as u
+from astropy.io.fits import Header
+from astropy.wcs import WCS
 
+from .geometry import BBox
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 
 __all__ = [
-    "BBox",
+    "BackgroundLayer",
+    "BackgroundMap",
+    "BackgroundModel",
     "Provenance",
     "SkyImage",
-    "BackgroundLayer",
-    "BackgroundModel",
-    "BackgroundMap",
 ]
-
-BBox = tuple[int, int, int, int]
-"""``(x0, y0, width, height)`` in parent pixel coordinates."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +118,7 @@ class BackgroundLayer:
                 raise ValueError(
                     f"{name} plane shape {plane.shape} differs from the bin values {values.shape}"
                 )
-        bbox = tuple(int(v) for v in self.bbox)
-        if len(bbox) != 4 or bbox[2] < 1 or bbox[3] < 1:
-            raise ValueError(f"bbox must be (x0, y0, width, height) with positive size; got {bbox}")
+        bbox = BBox.coerce(self.bbox)
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "variance", variance)
         object.__setattr__(self, "mask", mask)
@@ -135,8 +133,9 @@ class BackgroundLayer:
         """``(ny, nx)``: the number of bins along y and x."""
         return self.values.shape
 
-    def render(self, bbox: BBox | None = None) -> np.ndarray:
-        """This entry alone at full resolution, float32, as afw ``getImageF`` gives it."""
+    def render(self, bbox: BBox | Iterable[int] | None = None) -> np.ndarray:
+        """The entry alone at full resolution, float32, as afw ``getImageF`` gives it."""
+        # imported on first render: the renderer compiles numba kernels at import
         from .render import render_layers
 
         return render_layers((self,), bbox)
@@ -153,7 +152,7 @@ class BackgroundModel:
         layers = tuple(self.layers)
         if not layers:
             raise ValueError("a background model needs at least one layer")
-        sizes = {layer.bbox[2:] for layer in layers}
+        sizes = {(layer.bbox.width, layer.bbox.height) for layer in layers}
         if len(sizes) > 1:
             raise ValueError(f"all layers must cover images of one size; got sizes {sorted(sizes)}")
         object.__setattr__(self, "layers", layers)
@@ -166,10 +165,11 @@ class BackgroundModel:
     @property
     def shape(self) -> tuple[int, int]:
         """``(height, width)`` of the rendered image."""
-        return self.bbox[3], self.bbox[2]
+        return self.bbox.shape
 
-    def render(self, bbox: BBox | None = None) -> np.ndarray:
+    def render(self, bbox: BBox | Iterable[int] | None = None) -> np.ndarray:
         """The full-resolution background, float32, pixel for pixel what afw gives."""
+        # imported on first render: the renderer compiles numba kernels at import
         from .render import render_layers
 
         return render_layers(self.layers, bbox)
@@ -222,9 +222,9 @@ class SkyImage:
         *,
         mask_planes: Mapping[str, int] | None = None,
         xy0: tuple[int, int] = (0, 0),
-        wcs: Any = None,
-        metadata: Any = None,
-        unit: Any = None,
+        wcs: WCS | None = None,
+        metadata: Header | None = None,
+        unit: u.UnitBase | str | None = None,
         provenance: Provenance | None = None,
         backgrounds: BackgroundMap | None = None,
     ):
@@ -234,15 +234,11 @@ class SkyImage:
         self.image = image
         self._mask = _Lazy(mask)
         self._variance = _Lazy(variance)
-        self.mask_planes = dict(mask_planes or {})
-        self.xy0 = (int(xy0[0]), int(xy0[1]))
-        self.wcs = wcs
-        if metadata is None:
-            from astropy.io.fits import Header
-
-            metadata = Header()
-        self.metadata = metadata
-        self.unit = unit
+        self.mask_planes: dict[str, int] = dict(mask_planes or {})
+        self.xy0: tuple[int, int] = (int(xy0[0]), int(xy0[1]))
+        self.wcs: WCS | None = wcs
+        self.metadata: Header = Header() if metadata is None else metadata
+        self.unit: u.UnitBase | None = None if unit is None else u.Unit(unit)
         self.provenance = provenance
         self.backgrounds = backgrounds if backgrounds is not None else BackgroundMap()
 
@@ -271,7 +267,7 @@ class SkyImage:
     @property
     def bbox(self) -> BBox:
         """``(x0, y0, width, height)`` in parent pixels."""
-        return (self.xy0[0], self.xy0[1], self.image.shape[1], self.image.shape[0])
+        return BBox.from_shape(self.image.shape, self.xy0)
 
     def mask_bits(self, *planes: str) -> int:
         """The OR of the bits of the named mask planes; unknown names raise KeyError."""

@@ -6,15 +6,18 @@ these, with a message that names what is wrong and what to do next.
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
-    "SkybkgError",
-    "FormatError",
-    "RenderError",
-    "ProductNotFound",
     "AmbiguousProduct",
     "AuthError",
-    "ServiceError",
+    "FormatError",
+    "GridMismatch",
     "MissingDependency",
+    "ProductNotFound",
+    "RenderError",
+    "ServiceError",
+    "SkybkgError",
 ]
 
 
@@ -37,7 +40,14 @@ class FormatError(SkybkgError, ValueError):
         The header keyword at fault, if one is.
     """
 
-    def __init__(self, path, problem: str, *, hdu: int | None = None, key: str | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        problem: str,
+        *,
+        hdu: int | None = None,
+        key: str | None = None,
+    ) -> None:
         self.path = str(path)
         self.problem = problem
         self.hdu = hdu
@@ -72,3 +82,7 @@ class ServiceError(SkybkgError, ConnectionError):
 
 class MissingDependency(SkybkgError, ImportError):
     """An optional extra is needed for this feature; the message says which to install."""
+
+
+class GridMismatch(SkybkgError, ValueError):
+    """Two images (or an image and a background) do not cover the same pixels of the sky."""

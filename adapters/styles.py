@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import IntEnum
 
 __all__ = [
+    "ApproxStyle",
     "InterpStyle",
     "UndersampleStyle",
-    "ApproxStyle",
-    "min_interp_points",
     "max_interp_style",
+    "min_interp_points",
 ]
 
 

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-__all__ = ["load_gsl", "GslUnavailable", "TooFewPoints", "reference_render"]
+__all__ = ["GslUnavailable", "TooFewPoints", "load_gsl", "reference_render"]
 
 LIBGSL = "/usr/lib/x86_64-linux-gnu/libgsl.so.27"
 
@@ -126,7 +126,7 @@ def _make(style, x, y):
 
 
 def _interpolator(style, undersample, x, y):
-    """afw's try / catch OutOfRangeError around makeInterpolate, for one column or row."""
+    """Afw's try / catch OutOfRangeError around makeInterpolate, for one column or row."""
     try:
         return _make(style, x, y)
     except TooFewPoints:
@@ -147,7 +147,7 @@ def _centres(length, n):
 
 
 def reference_render(values, size, style, undersample, window=None):
-    """afw BackgroundMI.getImage of one interpolated entry, as a float32 array.
+    """Afw BackgroundMI.getImage of one interpolated entry, as a float32 array.
 
     ``size`` is (width, height) of the image, ``window`` (x0, y0, w, h) in local pixels.
     Raises TooFewPoints / InitFailed / ValueError where afw raises.

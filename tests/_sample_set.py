@@ -7,6 +7,7 @@ explicit root instead; each test module wraps :func:`shared_sample` in a session
 from __future__ import annotations
 
 import pytest
+
 from skybkg_adapters.sample import SampleSet, ensure_sample
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
+
 from skybkg_adapters import BackgroundLayer, BackgroundModel, SkyImage
 from skybkg_adapters.lsst_fits import write_background, write_exposure
 
@@ -51,10 +52,16 @@ def make_products(folder: Path) -> list[tuple[str, dict, Path]]:
         ("calexp", VISIT_ID, make_exposure(folder / "calexp.fits", 1)),
         ("calexpBackground", VISIT_ID, make_background(folder / "calexpBackground.fits", 500.0)),
         ("deepCoadd", COADD_ID, make_exposure(folder / "deepCoadd.fits", 2, xy0=(11900, 7900))),
-        ("deepCoadd_calexp", COADD_ID,
-         make_exposure(folder / "deepCoadd_calexp.fits", 3, xy0=(11900, 7900))),
-        ("deepCoadd_calexp_background", COADD_ID,
-         make_background(folder / "deepCoadd_calexp_background.fits", 0.25)),
+        (
+            "deepCoadd_calexp",
+            COADD_ID,
+            make_exposure(folder / "deepCoadd_calexp.fits", 3, xy0=(11900, 7900)),
+        ),
+        (
+            "deepCoadd_calexp_background",
+            COADD_ID,
+            make_background(folder / "deepCoadd_calexp_background.fits", 0.25),
+        ),
     ]
 
 
@@ -70,7 +77,8 @@ def assert_same_image(a: SkyImage, b: SkyImage) -> None:
 
 def assert_same_background(a: BackgroundModel, b: BackgroundModel) -> None:
     """Same layers (bins, geometry, styles) and the same rendering."""
-    assert a.bbox == b.bbox and len(a.layers) == len(b.layers)
+    assert a.bbox == b.bbox
+    assert len(a.layers) == len(b.layers)
     for la, lb in zip(a.layers, b.layers, strict=True):
         np.testing.assert_array_equal(la.values, lb.values)
         assert (la.interp_style, la.approx_style) == (lb.interp_style, lb.approx_style)

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 from astropy.io import fits
+
 from skybkg_adapters import (
     ApproxStyle,
     BackgroundLayer,
@@ -29,19 +30,31 @@ def _model() -> BackgroundModel:
     values = rng.normal(500.0, 3.0, (32, 32)).astype(np.float32)
     values[5, 7] = np.nan  # a bin with no usable pixels
     interp = BackgroundLayer(
-        values, BBOX, InterpStyle.AKIMA_SPLINE, UndersampleStyle.REDUCE_INTERP_ORDER,
+        values,
+        BBOX,
+        InterpStyle.AKIMA_SPLINE,
+        UndersampleStyle.REDUCE_INTERP_ORDER,
         variance=rng.uniform(0.1, 0.2, (32, 32)).astype(np.float32),
         mask_planes={"BAD": 0, "DETECTED": 5, "DETECTED_NEGATIVE": 6, "NO_DATA": 8},
     )
     chebyshev = BackgroundLayer(
-        rng.normal(0.0, 1.0, (16, 16)).astype(np.float32), BBOX, InterpStyle.AKIMA_SPLINE,
-        UndersampleStyle.REDUCE_INTERP_ORDER, ApproxStyle.CHEBYSHEV, approx_order_x=6,
-        approx_order_y=6, approx_weighting=False,
+        rng.normal(0.0, 1.0, (16, 16)).astype(np.float32),
+        BBOX,
+        InterpStyle.AKIMA_SPLINE,
+        UndersampleStyle.REDUCE_INTERP_ORDER,
+        ApproxStyle.CHEBYSHEV,
+        approx_order_x=6,
+        approx_order_y=6,
+        approx_weighting=False,
         variance=rng.uniform(0.5, 1.0, (16, 16)).astype(np.float32),
     )
-    tweak = BackgroundLayer(np.full((1, 1), -0.25, np.float32), BBOX, InterpStyle.CONSTANT,
-                            UndersampleStyle.THROW_EXCEPTION,
-                            variance=np.full((1, 1), -0.25, np.float32))
+    tweak = BackgroundLayer(
+        np.full((1, 1), -0.25, np.float32),
+        BBOX,
+        InterpStyle.CONSTANT,
+        UndersampleStyle.THROW_EXCEPTION,
+        variance=np.full((1, 1), -0.25, np.float32),
+    )
     return BackgroundModel((interp, chebyshev, tweak))
 
 
@@ -56,11 +69,13 @@ def test_round_trip_keeps_every_entry(written):
     model = _model()
     back = read_background(written)
     assert back.provenance == Provenance(source=str(written), uri=str(written))
-    assert back.bbox == BBOX and len(back.layers) == 3
+    assert back.bbox == BBOX
+    assert len(back.layers) == 3
     for got, want in zip(back.layers, model.layers, strict=True):
         assert got.values.tobytes() == want.values.tobytes()
         assert got.variance.tobytes() == want.variance.tobytes()
-        assert got.mask.dtype == np.int32 and not got.mask.any()
+        assert got.mask.dtype == np.int32
+        assert not got.mask.any()
         assert got.bbox == want.bbox
         assert got.interp_style is want.interp_style
         assert got.undersample_style is want.undersample_style
@@ -75,13 +90,17 @@ def test_round_trip_keeps_every_entry(written):
 def test_written_headers_follow_afw(written):
     with fits.open(written) as hdul:
         assert len(hdul) == 9
-        assert isinstance(hdul[0], fits.PrimaryHDU) and hdul[0].data.shape == (32, 32)
+        assert isinstance(hdul[0], fits.PrimaryHDU)
+        assert hdul[0].data.shape == (32, 32)
         assert [hdu.header["BITPIX"] for hdu in hdul[:3]] == [-32, 32, -32]
-        assert hdul[8].data.shape == (1, 1) and hdul[8].data[0, 0] == np.float32(-0.25)
+        assert hdul[8].data.shape == (1, 1)
+        assert hdul[8].data[0, 0] == np.float32(-0.25)
         for index, hdu in enumerate(hdul):
             header = hdu.header
-            assert "EXTNAME" not in header and "EXTTYPE" not in header
-            assert "INHERIT" not in header and "LTV1" not in header
+            assert "EXTNAME" not in header
+            assert "EXTTYPE" not in header
+            assert "INHERIT" not in header
+            assert "LTV1" not in header
             assert "HIERARCH UNDERSAMPLESTYLE" in str(header)
             assert type(header["INTERPSTYLE"]) is int
             assert type(header["APPROXWEIGHTING"]) is bool
@@ -89,7 +108,8 @@ def test_written_headers_follow_afw(written):
             assert (header["BKGD_WIDTH"], header["BKGD_HEIGHT"]) == (4072, 4000)
             assert (header["CRPIX1A"], header["CRPIX2A"]) == (1.0, 1.0)
             assert (header["CRVAL1A"], header["CRVAL2A"]) == (0.0, 0.0)
-            assert header["CTYPE1A"] == "LINEAR" and header["CUNIT2A"] == "PIXEL"
+            assert header["CTYPE1A"] == "LINEAR"
+            assert header["CUNIT2A"] == "PIXEL"
             assert ("MP_BAD" in header) == (index == 1)
         first = hdul[0].header
         assert (first["INTERPSTYLE"], first["UNDERSAMPLESTYLE"], first["APPROXSTYLE"]) == (5, 1, -1)
@@ -99,7 +119,11 @@ def test_written_headers_follow_afw(written):
         assert (hdul[6].header["INTERPSTYLE"], hdul[6].header["UNDERSAMPLESTYLE"]) == (0, 0)
         mask_header = hdul[1].header
         assert [k for k in mask_header if k.startswith("MP_")] == [
-            "MP_BAD", "MP_DETECTED", "MP_DETECTED_NEGATIVE", "MP_NO_DATA"]
+            "MP_BAD",
+            "MP_DETECTED",
+            "MP_DETECTED_NEGATIVE",
+            "MP_NO_DATA",
+        ]
         assert mask_header["MP_NO_DATA"] == 8
 
 
@@ -134,6 +158,7 @@ def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
 
 # --- errors ---------------------------------------------------------------------------------
 
+
 def _edit(path, index, **changes):
     with fits.open(path, mode="update") as hdul:
         for key, value in changes.items():
@@ -164,33 +189,46 @@ def test_hdu_count_not_a_multiple_of_three(written, realdata):
         read_background(realdata / "obs_base__calexp.fits")
 
 
-@pytest.mark.parametrize("key", ["BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT", "INTERPSTYLE",
-                                 "UNDERSAMPLESTYLE"])
+@pytest.mark.parametrize(
+    "key", ["BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT", "INTERPSTYLE", "UNDERSAMPLESTYLE"]
+)
 def test_missing_required_key(written, key):
     _edit(written, 3, **{key: None})
-    with pytest.raises(FormatError, match=f"HDU 3, key {key}: required BackgroundList key {key} "
-                                          "is missing") as err:
+    with pytest.raises(
+        FormatError, match=f"HDU 3, key {key}: required BackgroundList key {key} is missing"
+    ) as err:
         read_background(written)
-    assert err.value.hdu == 3 and err.value.key == key and str(written) in str(err.value)
+    assert err.value.hdu == 3
+    assert err.value.key == key
+    assert str(written) in str(err.value)
 
 
-@pytest.mark.parametrize(("key", "value", "known"), [
-    ("INTERPSTYLE", 7, "6 (AKIMA_SPLINE_PERIODIC)"),
-    ("UNDERSAMPLESTYLE", 3, "2 (INCREASE_NXNYSAMPLE)"),
-    ("APPROXSTYLE", 1, "0 (CHEBYSHEV)"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "known"),
+    [
+        ("INTERPSTYLE", 7, "6 (AKIMA_SPLINE_PERIODIC)"),
+        ("UNDERSAMPLESTYLE", 3, "2 (INCREASE_NXNYSAMPLE)"),
+        ("APPROXSTYLE", 1, "0 (CHEBYSHEV)"),
+    ],
+)
 def test_unknown_enum_value(written, key, value, known):
     _edit(written, 6, **{key: value})
-    with pytest.raises(FormatError, match=rf"HDU 6, key {key}: {key} = {value} is not a known "
-                                          rf"value; afw defines .*{re.escape(known)}"):
+    with pytest.raises(
+        FormatError,
+        match=rf"HDU 6, key {key}: {key} = {value} is not a known "
+        rf"value; afw defines .*{re.escape(known)}",
+    ):
         read_background(written)
 
 
-@pytest.mark.parametrize(("key", "value", "expected"), [
-    ("APPROXWEIGHTING", 1, "a logical"),
-    ("BKGD_WIDTH", 4072.5, "an integer"),
-    ("INTERPSTYLE", "AKIMA_SPLINE", "an integer"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("APPROXWEIGHTING", 1, "a logical"),
+        ("BKGD_WIDTH", 4072.5, "an integer"),
+        ("INTERPSTYLE", "AKIMA_SPLINE", "an integer"),
+    ],
+)
 def test_key_of_wrong_type(written, key, value, expected):
     _edit(written, 0, **{key: value})
     with pytest.raises(FormatError, match=f"key {key}: {key} = .* is not {expected}"):
@@ -216,8 +254,10 @@ def _replace(path, index, data):
 
 def test_mismatched_plane_shapes(written):
     _replace(written, 5, np.ones((16, 17), np.float32))
-    with pytest.raises(FormatError, match="HDU 5, key NAXIS1: entry 1 variance plane is 17x16 "
-                                          "but its stats image is 16x16"):
+    with pytest.raises(
+        FormatError,
+        match="HDU 5, key NAXIS1: entry 1 variance plane is 17x16 but its stats image is 16x16",
+    ):
         read_background(written)
 
 
@@ -227,15 +267,21 @@ def test_empty_stats_image(written):
         read_background(written)
 
 
-@pytest.mark.parametrize(("index", "data", "role"), [
-    (1, np.zeros((32, 32), np.float32), "mask"),
-    (0, np.zeros((32, 32), np.int32), "image"),
-    (5, np.zeros((16, 16), np.int16), "variance"),
-])
+@pytest.mark.parametrize(
+    ("index", "data", "role"),
+    [
+        (1, np.zeros((32, 32), np.float32), "mask"),
+        (0, np.zeros((32, 32), np.int32), "image"),
+        (5, np.zeros((16, 16), np.int16), "variance"),
+    ],
+)
 def test_wrong_plane_dtypes(written, index, data, role):
     _replace(written, index, data)
-    with pytest.raises(FormatError, match=rf"HDU {index}, key BITPIX: entry {index // 3} {role} "
-                                          "plane has BITPIX"):
+    with pytest.raises(
+        FormatError,
+        match=rf"HDU {index}, key BITPIX: entry {index // 3} {role} "
+        "plane has BITPIX",
+    ):
         read_background(written)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.io import fits
+
 from skybkg_adapters import (
     BackgroundLayer,
     BackgroundModel,
@@ -16,10 +17,16 @@ from skybkg_adapters import (
 )
 
 
-@pytest.mark.parametrize("name", [
-    "obs_base__calexp.fits", "meas_modelfit__calexp.fits", "afw__parent.fits",
-    "afw__ticketdm26260.fits.fz", "afw__exposure-version-1.fits",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "obs_base__calexp.fits",
+        "meas_modelfit__calexp.fits",
+        "afw__parent.fits",
+        "afw__ticketdm26260.fits.fz",
+        "afw__exposure-version-1.fits",
+    ],
+)
 def test_real_exposures_are_exposures(realdata, name):
     assert detect_kind(realdata / name) == "exposure"
     assert isinstance(open_product(realdata / name), SkyImage)
@@ -31,7 +38,8 @@ def test_background_lists_are_backgrounds(tmp_path):
     write_background(path, BackgroundModel((layer, layer)))
     assert detect_kind(path) == "background"
     product = open_product(path)
-    assert isinstance(product, BackgroundModel) and len(product.layers) == 2
+    assert isinstance(product, BackgroundModel)
+    assert len(product.layers) == 2
 
 
 def test_neither_is_a_format_error(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.io import fits
+
 from skybkg_adapters import FormatError, read_exposure
 from skybkg_adapters.lsst_fits import tiles as tiles_module
 from skybkg_adapters.lsst_fits.tiles import compress_row_tiles, decompress_row_tiles
@@ -23,7 +24,8 @@ def _astropy(path, index=1):
 
 def _same(fast, reference):
     assert fast is not None
-    assert fast.dtype.isnative and fast.dtype == reference.dtype.newbyteorder("=")
+    assert fast.dtype.isnative
+    assert fast.dtype == reference.dtype.newbyteorder("=")
     assert fast.shape == reference.shape
     assert fast.tobytes() == reference.astype(fast.dtype).tobytes()
 
@@ -37,8 +39,13 @@ def test_fpacked_afw_file_matches_astropy(realdata, monkeypatch, inflate):
 
 
 def _write(path, data, compression="GZIP_2", tile=None, header=None):
-    hdu = fits.CompImageHDU(data, header=header, compression_type=compression,
-                            tile_shape=tile or (1, data.shape[1]), quantize_level=0.0)
+    hdu = fits.CompImageHDU(
+        data,
+        header=header,
+        compression_type=compression,
+        tile_shape=tile or (1, data.shape[1]),
+        quantize_level=0.0,
+    )
     fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path, overwrite=True)
 
 
@@ -66,18 +73,26 @@ def test_written_planes_match_astropy(tmp_path, compression, kind, rows):
 
 
 def test_uint16_mask_with_bzero_stays_raw_then_reads_as_bits(tmp_path):
-    """astropy stores uint16 as int16 + BZERO=32768; the reader adds BZERO exactly."""
+    """Astropy stores uint16 as int16 + BZERO=32768; the reader adds BZERO exactly."""
     mask = np.array([[0, 1, 32768, 65535]], np.uint16)
     path = tmp_path / "m.fits"
-    hdus = [fits.PrimaryHDU(),
-            fits.CompImageHDU(np.zeros((1, 4), np.float32), name="IMAGE",
-                              compression_type="GZIP_2", tile_shape=(1, 4), quantize_level=0.0),
-            fits.CompImageHDU(mask, name="MASK", compression_type="GZIP_2", tile_shape=(1, 4))]
+    hdus = [
+        fits.PrimaryHDU(),
+        fits.CompImageHDU(
+            np.zeros((1, 4), np.float32),
+            name="IMAGE",
+            compression_type="GZIP_2",
+            tile_shape=(1, 4),
+            quantize_level=0.0,
+        ),
+        fits.CompImageHDU(mask, name="MASK", compression_type="GZIP_2", tile_shape=(1, 4)),
+    ]
     fits.HDUList(hdus).writeto(path)
     _same(_fast(path, 2), _astropy(path, 2))
     assert fits.getheader(path, 2)["BZERO"] == 32768
     img = read_exposure(path)
-    assert img.mask.dtype == np.int32 and img.mask.tolist() == [[0, 1, 32768, 65535]]
+    assert img.mask.dtype == np.int32
+    assert img.mask.tolist() == [[0, 1, 32768, 65535]]
 
 
 def test_large_plane_uses_threads_and_matches(tmp_path, monkeypatch):
@@ -103,7 +118,9 @@ def test_zblank_in_float_plane_becomes_nan_like_astropy(tmp_path, monkeypatch, c
     assert np.isnan(reference).sum() == 80
     fast = _fast(path)
     np.testing.assert_array_equal(fast, reference)
-    assert np.isnan(fast[78, 1]) and np.isnan(fast[79, 0]) and fast[79, 1] == 5.0
+    assert np.isnan(fast[78, 1])
+    assert np.isnan(fast[79, 0])
+    assert fast[79, 1] == 5.0
 
 
 @pytest.mark.parametrize(("compression", "tile"), [("GZIP_2", (8, 8)), ("RICE_1", None)])
@@ -126,7 +143,7 @@ def test_corrupt_tile_is_a_format_error(tmp_path, monkeypatch, inflate):
         info = hdul[1].fileinfo()
         heap = info["datLoc"] + hdul[1].header["NAXIS1"] * hdul[1].header["NAXIS2"]
     raw = bytearray(path.read_bytes())
-    raw[heap + 20:heap + 60] = b"\xff" * 40  # inside tile 0's deflate stream
+    raw[heap + 20 : heap + 60] = b"\xff" * 40  # inside tile 0's deflate stream
     path.write_bytes(bytes(raw))
     with pytest.raises(FormatError, match=r"HDU 1: tile 0 cannot be decompressed"):
         read_exposure(path)
@@ -146,8 +163,10 @@ def test_compressed_writer_is_read_bit_exactly_by_astropy(tmp_path, monkeypatch,
     fits.HDUList([fits.PrimaryHDU(), compress_row_tiles(data, header, "IMAGE")]).writeto(path)
     with fits.open(path, do_not_scale_image_data=True) as hdul:
         hdul.verify("exception")
-        assert isinstance(hdul[1], fits.CompImageHDU) and hdul[1].name == "IMAGE"
-        assert hdul[1].header["EXTTYPE"] == "IMAGE" and hdul[1].header["MP_DETECTED_NEGATIVE"] == 6
+        assert isinstance(hdul[1], fits.CompImageHDU)
+        assert hdul[1].name == "IMAGE"
+        assert hdul[1].header["EXTTYPE"] == "IMAGE"
+        assert hdul[1].header["MP_DETECTED_NEGATIVE"] == 6
         assert hdul[1].data.tobytes() == data.astype(hdul[1].data.dtype).tobytes()
     with fits.open(path, disable_image_compression=True) as hdul:
         header = hdul[1].header

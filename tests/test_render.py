@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from _gsl_reference import GslUnavailable, InitFailed, TooFewPoints, load_gsl, reference_render
 from numpy.polynomial import chebyshev as npcheb
+
 from skybkg_adapters import (
     ApproxStyle,
     BackgroundLayer,
@@ -13,12 +14,11 @@ from skybkg_adapters import (
     InterpStyle,
     RenderError,
     UndersampleStyle,
-    _chebyshev,
-    _interp,
     bin_centers,
     render_layers,
 )
 from skybkg_adapters import render as render_module
+from skybkg_adapters.render import _chebyshev, _interp
 
 REDUCE = UndersampleStyle.REDUCE_INTERP_ORDER
 THROW = UndersampleStyle.THROW_EXCEPTION
@@ -29,8 +29,17 @@ def line(style, xs, ys, t0, count, undersample=REDUCE):
     n = len(xs)
     _, _, kx, ky, b, c, d, work = _interp.work_arrays(max(n, 1))
     m, mode, status = _interp.fit_with_fallback(
-        np.asarray(xs, float), np.asarray(ys, float), n, int(style), int(undersample),
-        kx, ky, b, c, d, work,
+        np.asarray(xs, float),
+        np.asarray(ys, float),
+        n,
+        int(style),
+        int(undersample),
+        kx,
+        ky,
+        b,
+        c,
+        d,
+        work,
     )
     assert status == _interp.STATUS_OK
     out = np.empty(count)
@@ -123,7 +132,7 @@ def test_constant_recentres_between_knots():
 
 
 @pytest.mark.parametrize(
-    "n, expected_style",
+    ("n", "expected_style"),
     [
         (1, InterpStyle.CONSTANT),
         (2, InterpStyle.LINEAR),
@@ -186,13 +195,19 @@ def test_single_finite_bin_column_falls_back_to_constant():
     image = render_layers([layer(values, (0, 0, 18, 50), interp_style=InterpStyle.LINEAR)])
     # bin centres x = 4, 13; column 0 is 5 everywhere, column 1 is 1: every row is one line
     assert np.array_equal(image[0], image[49])
-    assert image[0, 4] == 5.0 and image[0, 13] == 1.0 and image[0, 0] == np.float32(5 + 4 * 4 / 9)
+    assert image[0, 4] == 5.0
+    assert image[0, 13] == 1.0
+    assert image[0, 0] == np.float32(5 + 4 * 4 / 9)
 
 
 def test_global_reduce_uses_smaller_dimension_and_ny_on_ties():
     rng = np.random.default_rng(3)
-    cases = [((4, 3), InterpStyle.CUBIC_SPLINE), ((2, 2), InterpStyle.LINEAR),
-             ((5, 1), InterpStyle.CONSTANT), ((2, 6), InterpStyle.LINEAR)]
+    cases = [
+        ((4, 3), InterpStyle.CUBIC_SPLINE),
+        ((2, 2), InterpStyle.LINEAR),
+        ((5, 1), InterpStyle.CONSTANT),
+        ((2, 6), InterpStyle.LINEAR),
+    ]
     for (ny, nx), style in cases:
         values = rng.normal(size=(ny, nx)) * 10
         reduced = render_layers([layer(values, (2, 3, 41, 37))])
@@ -204,8 +219,15 @@ def test_throw_exception_raises_on_undersampled_grid():
     with pytest.raises(RenderError, match="too small for AKIMA_SPLINE"):
         render_layers([layer(np.ones((4, 8)), (0, 0, 80, 40), undersample_style=THROW)])
     with pytest.raises(RenderError, match="INCREASE_NXNYSAMPLE"):
-        render_layers([layer(np.ones((4, 8)), (0, 0, 80, 40),
-                             undersample_style=UndersampleStyle.INCREASE_NXNYSAMPLE)])
+        render_layers(
+            [
+                layer(
+                    np.ones((4, 8)),
+                    (0, 0, 80, 40),
+                    undersample_style=UndersampleStyle.INCREASE_NXNYSAMPLE,
+                )
+            ]
+        )
 
 
 def test_throw_exception_raises_on_nan_thinned_column():
@@ -216,8 +238,13 @@ def test_throw_exception_raises_on_nan_thinned_column():
 
 
 def test_throw_exception_applies_to_chebyshev_entries_too():
-    cheb = layer(np.ones((3, 3)), (0, 0, 30, 30), undersample_style=THROW,
-                 approx_style=ApproxStyle.CHEBYSHEV, approx_order_x=1)
+    cheb = layer(
+        np.ones((3, 3)),
+        (0, 0, 30, 30),
+        undersample_style=THROW,
+        approx_style=ApproxStyle.CHEBYSHEV,
+        approx_order_x=1,
+    )
     with pytest.raises(RenderError, match="too small"):
         render_layers([cheb])
 
@@ -226,18 +253,27 @@ def test_periodic_cubic_spline_on_two_points_raises_like_afw():
     values = np.ones((3, 3))
     values[0, 1] = np.nan
     with pytest.raises(RenderError, match="periodic cubic spline on 2 points"):
-        render_layers([layer(values, (0, 0, 30, 30),
-                             interp_style=InterpStyle.CUBIC_SPLINE_PERIODIC)])
+        render_layers(
+            [layer(values, (0, 0, 30, 30), interp_style=InterpStyle.CUBIC_SPLINE_PERIODIC)]
+        )
 
 
 def test_coadd_tweak_is_a_constant_float32_level():
     level = 0.123456789012
-    tweak = layer([[level]], (3900, 3900, 4200, 4200), interp_style=InterpStyle.LINEAR,
-                  variance=[[level]], approx_order_x=0, approx_order_y=0,
-                  approx_weighting=False)
+    tweak = layer(
+        [[level]],
+        (3900, 3900, 4200, 4200),
+        interp_style=InterpStyle.LINEAR,
+        variance=[[level]],
+        approx_order_x=0,
+        approx_order_y=0,
+        approx_weighting=False,
+    )
     image = BackgroundModel((tweak,)).render()
-    assert image.shape == (4200, 4200) and image.dtype == np.float32
-    assert np.all(image == np.float32(level)) and image.std(dtype=np.float64) == 0
+    assert image.shape == (4200, 4200)
+    assert image.dtype == np.float32
+    assert np.all(image == np.float32(level))
+    assert image.std(dtype=np.float64) == 0
 
 
 # ------------------------------------------------------------- Chebyshev entries (spec 4)
@@ -258,7 +294,10 @@ def test_chebyshev_order_one_reproduces_an_exact_plane():
 
 def test_chebyshev_scaling_and_term_order():
     assert _chebyshev.coefficient_grid(np.arange(6.0), 2).tolist() == [
-        [0, 2, 5], [1, 4, 0], [3, 0, 0]]
+        [0, 2, 5],
+        [1, 4, 0],
+        [3, 0, 0],
+    ]
     # x' = (x - 49.5) * 0.02 on a 100 px axis; data is the single term T1(x') T1(y')
     xp = (bin_centers(100, 10) - 49.5) * 0.02
     yp = (bin_centers(80, 8) - 39.5) * 0.025
@@ -282,8 +321,9 @@ def test_chebyshev_weights_are_float32_reciprocals():
         xp, yp = np.meshgrid((xcen - 44.5) * (2 / 90), (ycen - 34.5) * (2 / 70))
         design = np.stack([np.ones(xp.size), xp.ravel(), yp.ravel()], axis=1)
         root = np.sqrt(weights.ravel())[:, None]
-        params = np.linalg.lstsq(design * root, values.astype(np.float32).ravel() * root[:, 0],
-                                 rcond=None)[0]
+        params = np.linalg.lstsq(
+            design * root, values.astype(np.float32).ravel() * root[:, 0], rcond=None
+        )[0]
         return np.array([[params[0], params[2]], [params[1], 0.0]])
 
     float32_weights = (np.float32(1) / variance).astype(np.float64)
@@ -350,8 +390,9 @@ def test_chebyshev_matches_an_independent_least_squares_fit(order):
     design = vander[:, [i * (order + 1) + j for i, j in terms]]
     ok = np.isfinite(values.ravel())
     root = np.sqrt((np.float32(1) / variance.astype(np.float32)).astype(float).ravel()[ok])
-    params = np.linalg.lstsq(design[ok] * root[:, None],
-                             values.astype(np.float32).ravel()[ok] * root, rcond=None)[0]
+    params = np.linalg.lstsq(
+        design[ok] * root[:, None], values.astype(np.float32).ravel()[ok] * root, rcond=None
+    )[0]
     coef = np.zeros((order + 1, order + 1))
     for (i, j), p in zip(terms, params, strict=True):
         coef[i, j] = p
@@ -372,8 +413,9 @@ def test_entries_add_in_float32_in_list_order():
 
     # (1 + 2^-24) rounds to 1 in float32, twice; 2^-24 + 2^-24 + 1 is exact
     assert np.all(render_layers([const(one), const(tiny), const(tiny)]) == np.float32(1.0))
-    assert np.all(render_layers([const(tiny), const(tiny), const(one)])
-                  == np.float32(1.0 + 2.0**-23))
+    assert np.all(
+        render_layers([const(tiny), const(tiny), const(one)]) == np.float32(1.0 + 2.0**-23)
+    )
 
 
 def test_model_and_layer_render_through_the_renderer():
@@ -391,13 +433,19 @@ def test_sub_bbox_is_the_same_window_of_the_full_render():
     bbox = (100, 200, 97, 83)
     values = rng.normal(size=(7, 9)) * 4 + 20
     values[rng.random(values.shape) < 0.2] = np.nan
-    layers = [layer(values, bbox), cheb_layer(np.nan_to_num(values, nan=20), bbox, order=3),
-              layer(values, bbox, interp_style=InterpStyle.NATURAL_SPLINE)]
+    layers = [
+        layer(values, bbox),
+        cheb_layer(np.nan_to_num(values, nan=20), bbox, order=3),
+        layer(values, bbox, interp_style=InterpStyle.NATURAL_SPLINE),
+    ]
     full = render_layers(layers)
     for window in [(100, 200, 97, 83), (131, 205, 20, 50), (196, 282, 1, 1), (100, 250, 97, 3)]:
         x0, y0, w, h = window
-        assert np.array_equal(render_layers(layers, window),
-                              full[y0 - 200:y0 - 200 + h, x0 - 100:x0 - 100 + w], equal_nan=True)
+        assert np.array_equal(
+            render_layers(layers, window),
+            full[y0 - 200 : y0 - 200 + h, x0 - 100 : x0 - 100 + w],
+            equal_nan=True,
+        )
 
 
 def test_bbox_outside_raises_naming_both_boxes():
@@ -409,8 +457,9 @@ def test_bbox_outside_raises_naming_both_boxes():
 
 def test_layers_must_cover_one_image_size():
     with pytest.raises(RenderError, match="cannot add"):
-        render_layers([layer(np.ones((3, 3)), (0, 0, 30, 30)),
-                       layer(np.ones((3, 3)), (0, 0, 30, 31))])
+        render_layers(
+            [layer(np.ones((3, 3)), (0, 0, 30, 30)), layer(np.ones((3, 3)), (0, 0, 30, 31))]
+        )
     with pytest.raises(RenderError, match="no layers"):
         render_layers([])
 
@@ -454,8 +503,9 @@ def test_matches_libgsl_reference(gsl, seed):
     raised = compared = 0
     for _ in range(50):
         values, (width, height), style, undersample, window = random_case(rng)
-        entry = layer(values, (-7, 11, width, height), interp_style=style,
-                      undersample_style=undersample)
+        entry = layer(
+            values, (-7, 11, width, height), interp_style=style, undersample_style=undersample
+        )
         parent = None if window is None else (window[0] - 7, window[1] + 11, *window[2:])
         try:
             expected = reference_render(
@@ -473,4 +523,5 @@ def test_matches_libgsl_reference(gsl, seed):
         tolerance = np.maximum(np.spacing(np.abs(expected[finite])), 1e-9 * scale)
         assert np.all(np.abs(got[finite] - expected[finite]) <= tolerance), (style, values.shape)
         compared += 1
-    assert compared > 30 and raised < 20
+    assert compared > 30
+    assert raised < 20

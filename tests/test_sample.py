@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from _sample_set import shared_sample
 from astropy import units as u
+
 from skybkg_adapters import ApproxStyle, InterpStyle, SkybkgError, UndersampleStyle
-from skybkg_adapters import sample as sample_module
-from skybkg_adapters._task_pool import run_tasks
 from skybkg_adapters.lsst_fits import read_background, read_exposure
 from skybkg_adapters.sample import (
     CALEXP_DATA_ID,
@@ -26,6 +25,9 @@ from skybkg_adapters.sample import (
     ensure_sample,
     sample_root,
 )
+from skybkg_adapters.sample import generate as generate_module
+from skybkg_adapters.sample import store as store_module
+from skybkg_adapters.sample._task_pool import run_tasks
 
 
 @pytest.fixture(scope="session")
@@ -58,15 +60,21 @@ def test_every_product_is_there_under_its_dp02_name(sample):
     assert sample.detectors == DETECTORS == (74, 75, 76)
     kinds = sorted((p.dataset_type, tuple(sorted(p.data_id.items()))) for p in sample.products)
     expected = sorted(
-        [(kind, (("detector", d), ("visit", 512055)))
-         for d in DETECTORS for kind in ("calexp", "calexpBackground")]
-        + [(kind, (("band", "r"), ("patch", 17), ("tract", 4226)))
-           for kind in ("deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background")]
-    )  # fmt: skip
+        [
+            (kind, (("detector", d), ("visit", 512055)))
+            for d in DETECTORS
+            for kind in ("calexp", "calexpBackground")
+        ]
+        + [
+            (kind, (("band", "r"), ("patch", 17), ("tract", 4226)))
+            for kind in ("deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background")
+        ]
+    )
     assert kinds == expected
     for product in sample.products:
         path = sample.root / product.path
-        assert path.is_file() and path.stat().st_size > 0
+        assert path.is_file()
+        assert path.stat().st_size > 0
         # the Butler datastore layout: <run>/<dataset type>/.../<dataset type>_..._<run>.fits
         assert product.path.startswith(f"2.2i/runs/DP0.2/{product.dataset_type}/")
         assert Path(product.path).name.startswith(product.dataset_type + "_")
@@ -75,11 +83,21 @@ def test_every_product_is_there_under_its_dp02_name(sample):
 
 
 def test_calexp_is_a_dp02_like_exposure(calexp, calexp_background):
-    assert calexp.image.shape == (4000, 4072) and calexp.image.dtype == np.float32
+    assert calexp.image.shape == (4000, 4072)
+    assert calexp.image.dtype == np.float32
     assert calexp.xy0 == (0, 0)
     assert calexp.unit == u.count
-    for name, bit in {"BAD": 0, "SAT": 1, "INTRP": 2, "CR": 3, "EDGE": 4, "DETECTED": 5,
-                      "DETECTED_NEGATIVE": 6, "SUSPECT": 7, "NO_DATA": 8}.items():  # fmt: skip
+    for name, bit in {
+        "BAD": 0,
+        "SAT": 1,
+        "INTRP": 2,
+        "CR": 3,
+        "EDGE": 4,
+        "DETECTED": 5,
+        "DETECTED_NEGATIVE": 6,
+        "SUSPECT": 7,
+        "NO_DATA": 8,
+    }.items():
         assert calexp.mask_planes[name] == bit
     detected = (calexp.mask & calexp.mask_bits("DETECTED")) != 0
     assert 0.005 < detected.mean() < 0.1
@@ -87,9 +105,12 @@ def test_calexp_is_a_dp02_like_exposure(calexp, calexp_background):
     assert saturated.any()
     assert ((calexp.mask & calexp.mask_bits("BAD")) != 0).all(axis=0).sum() == 1  # a bad column
     sky = calexp.wcs.pixel_to_world(2035.5, 1999.5)
-    assert 55 < sky.ra.deg < 70 and -40 < sky.dec.deg < -30
-    assert calexp.metadata["VISIT"] == 512055 and calexp.metadata["DETECTOR"] == 75
-    assert calexp.metadata["BAND"] == "i" and calexp.metadata["EXPTIME"] == 30.0
+    assert 55 < sky.ra.deg < 70
+    assert -40 < sky.dec.deg < -30
+    assert calexp.metadata["VISIT"] == 512055
+    assert calexp.metadata["DETECTOR"] == 75
+    assert calexp.metadata["BAND"] == "i"
+    assert calexp.metadata["EXPTIME"] == 30.0
     # SubtractBackgroundTask._addStats: mean and (n-1) variance of the first entry
     entry0 = calexp_background.layers[0].render().astype(np.float64)
     assert calexp.metadata["BGMEAN"] == pytest.approx(entry0.mean(), rel=1e-12)
@@ -122,12 +143,11 @@ def test_calexp_plus_background_restores_the_sky(calexp, calexp_background):
     assert np.all(np.abs(restored - truth.pixels) <= np.spacing(np.abs(truth.pixels)))
     # the background follows the smooth sky (biased up by faint source light, < 1 count)
     offset = calexp_background.render() - truth.sky
-    assert 0.0 < offset.mean() < 1.0 and np.abs(offset).max() < 2.0
+    assert 0.0 < offset.mean() < 1.0
+    assert np.abs(offset).max() < 2.0
     # noise consistent with the variance plane where nothing is detected or flagged
     quiet = calexp.mask == 0
-    pull = (calexp.image[quiet] - np.median(calexp.image[quiet])) / np.sqrt(
-        calexp.variance[quiet]
-    )
+    pull = (calexp.image[quiet] - np.median(calexp.image[quiet])) / np.sqrt(calexp.variance[quiet])
     robust_sigma = 1.4826 * np.median(np.abs(pull - np.median(pull)))
     assert robust_sigma == pytest.approx(1.0, abs=0.03)
 
@@ -159,14 +179,15 @@ def test_coadds_differ_by_the_constant_tweak(sample):
     assert np.allclose(coadd_calexp.variance, coadd.variance * np.float32(1.07), rtol=1e-6)
     # detection happens on the deepCoadd_calexp only
     detected = coadd_calexp.mask_bits("DETECTED")
-    assert not (coadd.mask & detected).any() and (coadd_calexp.mask & detected).any()
+    assert not (coadd.mask & detected).any()
+    assert (coadd_calexp.mask & detected).any()
     np.testing.assert_array_equal(coadd.image, coadd_patch_scene().pixels)
 
 
 def test_a_second_generation_gives_identical_arrays(sample, tmp_path):
     # one task of the generation (detector 74's pair), redone in another folder; arrays,
     # not bytes, are compared so the compressor's tuning may change
-    sample_module._make(str(tmp_path), "74")
+    generate_module._make(str(tmp_path), "74")
     data_id = {"visit": 512055, "detector": 74}
     first = read_exposure(sample.path("calexp", data_id))
     again = read_exposure(tmp_path / sample.path("calexp", data_id).relative_to(sample.root))
@@ -217,8 +238,6 @@ def test_a_second_call_reuses_the_sample(sample):
 def _fake_generate(folder: Path, progress: bool, with_butler: bool) -> None:
     """Stands in for the 30-second generation where only the bookkeeping is tested."""
     (folder / "made-here").write_text("x")
-    marker = {"version": SAMPLE_VERSION, "butler": with_butler, "products": []}
-    (folder / ".skybkg-sample.json").write_text(json.dumps(marker))
 
 
 def test_an_old_sample_is_replaced_whole(tmp_path, monkeypatch):
@@ -226,7 +245,7 @@ def test_an_old_sample_is_replaced_whole(tmp_path, monkeypatch):
     root.mkdir()
     (root / ".skybkg-sample.json").write_text(json.dumps({"version": SAMPLE_VERSION - 1}))
     (root / "old-file").write_text("old")
-    monkeypatch.setattr(sample_module, "_generate", _fake_generate)
+    monkeypatch.setattr(store_module, "generate_products", _fake_generate)
     ensure_sample(root, progress=False)
     assert sorted(p.name for p in root.iterdir()) == [".skybkg-sample.json", "made-here"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]  # nothing left beside it
@@ -237,7 +256,7 @@ def test_an_interrupted_generation_leaves_nothing(tmp_path, monkeypatch):
         (folder / "half-written.fits").write_bytes(b"SIMPLE")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(sample_module, "_generate", full_disk)
+    monkeypatch.setattr(store_module, "generate_products", full_disk)
     with pytest.raises(SkybkgError, match="No space left on device.*SKYBKG_SAMPLE_DIR"):
         ensure_sample(tmp_path / "sample", progress=False)
     assert list(tmp_path.iterdir()) == []
@@ -261,19 +280,23 @@ def test_tasks_run_here_and_in_a_worker_process(tmp_path):
 
 
 def test_a_failed_task_stops_the_pool_with_its_errno(tmp_path):
-    with pytest.raises(OSError) as failure:
-        run_tasks(shutil.copyfile, str(tmp_path / "missing"),
-                  [str(tmp_path / name) for name in "abc"], lambda: None)  # fmt: skip
+    with pytest.raises(OSError, match="No such file") as failure:
+        run_tasks(
+            shutil.copyfile,
+            str(tmp_path / "missing"),
+            [str(tmp_path / name) for name in "abc"],
+            lambda: None,
+        )
     assert failure.value.errno == errno.ENOENT
     assert not any(tmp_path.iterdir())
 
 
 def test_worker_replies_become_exceptions():
-    from skybkg_adapters._task_pool import _reported
+    from skybkg_adapters.sample._task_pool import _reported
 
     full = _reported("error 28 No space left on device")
-    assert isinstance(full, OSError) and full.errno == 28 and full.strerror == (
-        "No space left on device"
-    )
+    assert isinstance(full, OSError)
+    assert full.errno == 28
+    assert full.strerror == ("No space left on device")
     assert str(_reported("error 0 bad data id")) == "bad data id"
     assert isinstance(_reported(""), SkybkgError)

@@ -12,6 +12,7 @@ from _sources_products import (
     assert_same_image,
     make_products,
 )
+
 from skybkg_adapters import (
     AmbiguousProduct,
     BackgroundModel,
@@ -43,13 +44,19 @@ def test_repository_is_a_real_butler_with_dp02_layout(repo):
 
     butler = Butler(str(repo), collections=RUN)
     names = {dt.name for dt in butler.registry.queryDatasetTypes()}
-    assert names == {"calexp", "calexpBackground", "deepCoadd", "deepCoadd_calexp",
-                     "deepCoadd_calexp_background"}
+    assert names == {
+        "calexp",
+        "calexpBackground",
+        "deepCoadd",
+        "deepCoadd_calexp",
+        "deepCoadd_calexp_background",
+    }
     uri = butler.getURI("calexp", instrument="LSSTCam-imSim", visit=512055, detector=75)
     # The Butler's default file template; detector 75 of LSSTCam-imSim is R20_S10.
     assert uri.ospath.endswith(
         "2.2i/runs/DP0.2/calexp/20220101/i/i_sim_1.4/512055/"
-        "calexp_LSSTCam-imSim_i_i_sim_1_4_512055_R20_S10_2_2i_runs_DP0_2.fits")
+        "calexp_LSSTCam-imSim_i_i_sim_1_4_512055_R20_S10_2_2i_runs_DP0_2.fits"
+    )
     assert uri.ospath.startswith(str(repo))  # copied in: the repository is self-contained
 
 
@@ -75,7 +82,8 @@ def test_provenance_names_the_repo_and_reopens(repo):
     image = source.get("calexp", {"visit": 512055, "detector": 75})
     prov = image.provenance
     assert prov.source == f"butler:{repo}?collections={RUN}"
-    assert prov.dataset_type == "calexp" and dict(prov.data_id) == {"visit": 512055, "detector": 75}
+    assert prov.dataset_type == "calexp"
+    assert dict(prov.data_id) == {"visit": 512055, "detector": 75}
     assert prov.uri.startswith(f"file://{repo}/2.2i/runs/DP0.2/calexp/")
     again = open_source(prov.source).get(prov.dataset_type, prov.data_id)
     np.testing.assert_array_equal(again.image, image.image)
@@ -170,8 +178,12 @@ def test_https_uris_download_through_the_http_layer(httpserver, products, tmp_pa
         def getURI(self, dataset_type, data_id):  # noqa: N802 - the Butler's name
             return presigned
 
-    http = HttpClient("tok-butler-SECRET", {"butler.example.org"}, retries=0,
-                      cache=DownloadCache(tmp_path / "cache"))
+    http = HttpClient(
+        "tok-butler-SECRET",
+        {"butler.example.org"},
+        retries=0,
+        cache=DownloadCache(tmp_path / "cache"),
+    )
     image = ButlerSource(RemoteLike(), http=http).get("calexp", {"visit": 512055, "detector": 75})
     assert_same_image(image, read_exposure(calexp))
     assert image.provenance.uri == httpserver.url_for("/bucket/calexp.fits") + "?<query removed>"
@@ -181,8 +193,9 @@ def test_https_uris_download_through_the_http_layer(httpserver, products, tmp_pa
 
 def test_create_butler_repo_refuses_incomplete_data_ids(tmp_path, products):
     with pytest.raises(ValueError, match=r"lacks \['band'\]"):
-        create_butler_repo(tmp_path / "r", [("calexp", {"visit": 1, "detector": 2},
-                                             products[0][2])])
+        create_butler_repo(
+            tmp_path / "r", [("calexp", {"visit": 1, "detector": 2}, products[0][2])]
+        )
 
 
 def test_files_inside_the_root_register_in_place_and_stay_relocatable(tmp_path):
@@ -199,14 +212,19 @@ def test_files_inside_the_root_register_in_place_and_stay_relocatable(tmp_path):
 def test_importing_the_adapters_does_not_import_lsst():
     import subprocess
 
-    code = ("import sys, skybkg_adapters; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lsst', 'pyvo')))")
+    code = (
+        "import sys, skybkg_adapters; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lsst', 'pyvo')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_a_repository_that_is_not_there_says_what_to_give(tmp_path):
     missing = tmp_path / "no-repo"
-    with pytest.raises(ProductNotFound, match=r"Cannot open the Butler repository .*no-repo.*"
-                       r"folder that holds butler\.yaml"):
+    with pytest.raises(
+        ProductNotFound,
+        match=r"Cannot open the Butler repository .*no-repo.*"
+        r"folder that holds butler\.yaml",
+    ):
         open_source(f"butler:{missing}?collections=2.2i/runs/DP0.2")

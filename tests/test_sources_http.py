@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from _sources_products import TOKEN, token_guard  # noqa: F401 - token_guard is autouse here
+from werkzeug import Request, Response
+
 from skybkg_adapters import AuthError, ServiceError, SkybkgError
 from skybkg_adapters.sources.cache import DownloadCache
 from skybkg_adapters.sources.http import HttpClient
-from werkzeug import Request, Response
 
 BODY = bytes(range(256)) * 40  # 10240 bytes
 
@@ -26,7 +27,8 @@ def client(tmp_path, **kwargs) -> HttpClient:
 
 def short_body(sent: int):
     """A handler announcing the full BODY but sending only ``sent`` bytes (a generator body
-    keeps werkzeug from correcting the Content-Length)."""
+    keeps werkzeug from correcting the Content-Length).
+    """
     return lambda request: Response(iter([BODY[:sent]]), headers={"Content-Length": str(len(BODY))})
 
 
@@ -40,8 +42,10 @@ def test_download_lands_in_cache_and_a_hit_makes_no_request(httpserver, tmp_path
     url = httpserver.url_for("/data/calexp.fits") + "?X-Amz-Signature=abc"
     path = http.fetch(url, expected_size=len(BODY))
     assert path.read_bytes() == BODY
-    assert path.parent == tmp_path / "c" and path.name.endswith(".fits")
-    assert "Signature" not in path.name and "calexp" not in path.name
+    assert path.parent == tmp_path / "c"
+    assert path.name.endswith(".fits")
+    assert "Signature" not in path.name
+    assert "calexp" not in path.name
     # A new presigned query for the same object is the same cache entry: no second request.
     again = http.fetch(httpserver.url_for("/data/calexp.fits") + "?X-Amz-Signature=xyz", len(BODY))
     assert again == path
@@ -62,7 +66,9 @@ def test_persistent_503_is_a_service_error_with_status_and_no_query(httpserver, 
     with pytest.raises(ServiceError) as err:
         http.fetch(httpserver.url_for("/f.fits") + "?sig=SECRETSIG")
     text = str(err.value)
-    assert "503" in text and "/f.fits" in text and "after 1 retries" in text
+    assert "503" in text
+    assert "/f.fits" in text
+    assert "after 1 retries" in text
     assert "SECRETSIG" not in text
     assert len(httpserver.log) == 2
     assert cache_files(http) == []
@@ -81,8 +87,11 @@ def test_interrupted_download_resumes_with_range(httpserver, tmp_path):
 
     def ranged(request: Request) -> Response:
         start = int(request.headers["Range"].removeprefix("bytes=").rstrip("-"))
-        return Response(BODY[start:], status=206, headers={
-            "Content-Range": f"bytes {start}-{len(BODY) - 1}/{len(BODY)}"})
+        return Response(
+            BODY[start:],
+            status=206,
+            headers={"Content-Range": f"bytes {start}-{len(BODY) - 1}/{len(BODY)}"},
+        )
 
     httpserver.expect_request("/f.fits").respond_with_handler(ranged)
     path = client(tmp_path).fetch(httpserver.url_for("/f.fits"), expected_size=len(BODY))
@@ -120,8 +129,10 @@ def test_401_tells_how_to_get_a_token(httpserver, tmp_path, monkeypatch):
     with pytest.raises(AuthError) as err:
         http.fetch(httpserver.url_for("/f.fits"))
     text = str(err.value)
-    assert "HTTP 401" in text and "No token was found" in text
-    assert "https://data.lsst.cloud/auth/tokens" in text and "ACCESS_TOKEN" in text
+    assert "HTTP 401" in text
+    assert "No token was found" in text
+    assert "https://data.lsst.cloud/auth/tokens" in text
+    assert "ACCESS_TOKEN" in text
 
 
 def test_token_goes_only_to_the_service_hosts(httpserver, tmp_path):
@@ -134,7 +145,8 @@ def test_token_goes_only_to_the_service_hosts(httpserver, tmp_path):
     http.fetch(other)
     sent = [request.headers.get("Authorization") for request, _ in httpserver.log]
     assert sent == [f"Bearer {TOKEN}", None]
-    assert TOKEN not in repr(http) and TOKEN not in repr(http.session.auth)
+    assert TOKEN not in repr(http)
+    assert TOKEN not in repr(http.session.auth)
 
 
 def test_token_is_read_from_the_environment(monkeypatch, httpserver, tmp_path):
@@ -166,7 +178,8 @@ def test_two_concurrent_fetches_download_once(httpserver, tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert results[0] == results[1] and results[0].read_bytes() == BODY
+    assert results[0] == results[1]
+    assert results[0].read_bytes() == BODY
     assert len(httpserver.log) == 1
     assert cache_files(client(tmp_path)) == [results[0].name]
 
@@ -180,7 +193,9 @@ def test_cache_evicts_least_recently_used_beyond_its_cap(httpserver, tmp_path):
     time.sleep(0.01)
     http.fetch(httpserver.url_for("/a.fits"))  # a hit: a becomes the most recently used
     c = http.fetch(httpserver.url_for("/c.fits"))
-    assert a.exists() and c.exists() and not b.exists()
+    assert a.exists()
+    assert c.exists()
+    assert not b.exists()
     assert len(httpserver.log) == 3
 
 
@@ -218,8 +233,14 @@ def test_two_processes_fetching_one_file_download_it_once(httpserver, tmp_path):
         return Response(BODY)
 
     httpserver.expect_request("/f.fits").respond_with_handler(slow)
-    args = [sys.executable, "-c", _FETCH_SCRIPT, str(tmp_path / "c"),
-            httpserver.url_for("/f.fits"), str(len(BODY))]
+    args = [
+        sys.executable,
+        "-c",
+        _FETCH_SCRIPT,
+        str(tmp_path / "c"),
+        httpserver.url_for("/f.fits"),
+        str(len(BODY)),
+    ]
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0]

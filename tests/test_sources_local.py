@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 from _sources_products import VISIT_ID, assert_same_background, assert_same_image, make_products
+
 from skybkg_adapters import (
     AmbiguousProduct,
     BackgroundModel,
@@ -15,22 +16,23 @@ from skybkg_adapters import (
     SkyImage,
     open_source,
 )
+from skybkg_adapters.dataset_types import product_kind
+from skybkg_adapters.detectors import detector_full_name
 from skybkg_adapters.lsst_fits import read_background, read_exposure
-from skybkg_adapters.sources import FileSource, product_kind
-from skybkg_adapters.sources.detectors import detector_full_name
+from skybkg_adapters.sources import FileSource
 
 VISIT = {"visit": 512055, "detector": 75}
 # A copy of a Butler file datastore, named as daf_butler's default template names files.
 DATASTORE = {
     "calexp": "2.2i/runs/DP0.2/calexp/20220101/i/i_sim_1.4/512055/"
-              "calexp_LSSTCam-imSim_i_i_sim_1_4_512055_R20_S10_2_2i_runs_DP0_2.fits",
+    "calexp_LSSTCam-imSim_i_i_sim_1_4_512055_R20_S10_2_2i_runs_DP0_2.fits",
     "calexpBackground": "2.2i/runs/DP0.2/calexpBackground/20220101/i/i_sim_1.4/512055/"
-                        "calexpBackground_LSSTCam-imSim_i_i_sim_1_4_512055_R20_S10_2_2i_runs_DP0_2.fits",
+    "calexpBackground_LSSTCam-imSim_i_i_sim_1_4_512055_R20_S10_2_2i_runs_DP0_2.fits",
     "deepCoadd": "2.2i/runs/DP0.2/deepCoadd/4226/17/r/deepCoadd_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
     "deepCoadd_calexp": "2.2i/runs/DP0.2/deepCoadd_calexp/4226/17/r/"
-                        "deepCoadd_calexp_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
+    "deepCoadd_calexp_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
     "deepCoadd_calexp_background": "2.2i/runs/DP0.2/deepCoadd_calexp_background/4226/17/r/"
-                                   "deepCoadd_calexp_background_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
+    "deepCoadd_calexp_background_4226_17_r_DC2_2_2i_runs_DP0_2.fits",
 }
 
 
@@ -50,8 +52,13 @@ def datastore(tmp_path, products):
 
 
 def test_dataset_type_kinds():
-    backgrounds = ["calexpBackground", "deepCoadd_calexp_background", "visit_image_background",
-                   "deep_coadd_background", "preliminary_visit_image_background"]
+    backgrounds = [
+        "calexpBackground",
+        "deepCoadd_calexp_background",
+        "visit_image_background",
+        "deep_coadd_background",
+        "preliminary_visit_image_background",
+    ]
     exposures = ["calexp", "deepCoadd", "deepCoadd_calexp", "visit_image", "deep_coadd"]
     assert [product_kind(t) for t in backgrounds] == ["background"] * 5
     assert [product_kind(t) for t in exposures] == ["exposure"] * 5
@@ -85,7 +92,8 @@ def test_missing_product_lists_what_exists(datastore):
     with pytest.raises(ProductNotFound) as err:
         source.get("calexp", {"visit": 512056, "detector": 75})
     text = str(err.value)
-    assert "Files of calexp there:" in text and "512055_R20_S10" in text
+    assert "Files of calexp there:" in text
+    assert "512055_R20_S10" in text
     with pytest.raises(ProductNotFound, match="data id there is: calexp, calexpBackground"):
         source.get("visit_image", VISIT)
     with pytest.raises(ProductNotFound, match="There is no visit_image at all"):
@@ -102,7 +110,9 @@ def test_ambiguous_files_are_listed(datastore):
     assert "deepCoadd_calexp_4226_17_g_" in str(err.value)
     assert "deepCoadd_calexp_4226_17_r_" in str(err.value)
     assert source.get("deepCoadd_calexp", {"tract": 4226, "patch": 17, "band": "g"}).xy0 == (
-        11900, 7900)
+        11900,
+        7900,
+    )
 
 
 def test_template(products):
@@ -130,10 +140,12 @@ def test_a_template_that_cannot_be_filled_says_why(tmp_path):
 def test_single_files_and_kind_checks(products):
     calexp, background = products[0][2], products[1][2]
     image = open_source(calexp).get()
-    assert isinstance(image, SkyImage) and image.provenance.dataset_type == "exposure"
+    assert isinstance(image, SkyImage)
+    assert image.provenance.dataset_type == "exposure"
     assert isinstance(open_source(str(background)), FileSource)
     alone = open_source(background).get()
-    assert isinstance(alone, BackgroundModel) and alone.provenance.dataset_type == "background"
+    assert isinstance(alone, BackgroundModel)
+    assert alone.provenance.dataset_type == "background"
     assert isinstance(open_source(background).get("calexpBackground", VISIT_ID), BackgroundModel)
     with pytest.raises(FormatError, match="afw background file, but dataset type 'calexp'"):
         FileSource(background).get("calexp")

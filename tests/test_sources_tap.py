@@ -26,6 +26,8 @@ from _sources_products import (  # token_guard is autouse here
 from astropy.io.votable import from_table
 from astropy.io.votable.tree import Info
 from astropy.table import Table
+from werkzeug import Request, Response
+
 from skybkg_adapters import (
     AmbiguousProduct,
     AuthError,
@@ -39,7 +41,6 @@ from skybkg_adapters import (
     open_source,
 )
 from skybkg_adapters.sources.cache import DownloadCache
-from werkzeug import Request, Response
 
 VISIT = {"visit": 512055, "detector": 75}
 RUN = "2.2i/runs/DP0.2"
@@ -66,18 +67,21 @@ class RspMock:
     def add(self, subtype, data_id, path, uuid=None):
         uuid = uuid or f"{len(self.rows):08d}-0000-0000-0000-000000000000"
         self.files[uuid] = path.read_bytes()
-        self.rows.append({
-            "dataproduct_subtype": subtype,
-            "access_url": self.server.url_for("/api/datalink/links")
-            + "?ID=" + quote(f"butler://dp02/{uuid}", safe=""),
-            "access_format": "application/x-votable+xml;content=datalink",
-            "obs_id": str(data_id.get("visit", "DC2-4226-17")),
-            "lsst_visit": data_id.get("visit", -1),
-            "lsst_detector": data_id.get("detector", -1),
-            "lsst_tract": data_id.get("tract", -1),
-            "lsst_patch": data_id.get("patch", -1),
-            "lsst_band": data_id.get("band", ""),
-        })
+        self.rows.append(
+            {
+                "dataproduct_subtype": subtype,
+                "access_url": self.server.url_for("/api/datalink/links")
+                + "?ID="
+                + quote(f"butler://dp02/{uuid}", safe=""),
+                "access_format": "application/x-votable+xml;content=datalink",
+                "obs_id": str(data_id.get("visit", "DC2-4226-17")),
+                "lsst_visit": data_id.get("visit", -1),
+                "lsst_detector": data_id.get("detector", -1),
+                "lsst_tract": data_id.get("tract", -1),
+                "lsst_patch": data_id.get("patch", -1),
+                "lsst_band": data_id.get("band", ""),
+            }
+        )
 
     @property
     def storage(self):
@@ -90,8 +94,12 @@ class RspMock:
             value = int(number) if number else text.replace("''", "'")
             rows = [r for r in rows if r[column] == value]
         if "DISTINCT dataproduct_subtype" in query:
-            table = Table({"dataproduct_subtype": sorted({r["dataproduct_subtype"] for r in rows})
-                           or np.array([], str)})
+            table = Table(
+                {
+                    "dataproduct_subtype": sorted({r["dataproduct_subtype"] for r in rows})
+                    or np.array([], str)
+                }
+            )
         else:
             selected = query.partition("SELECT")[2].partition("FROM")[0]
             names = [c.strip() for c in selected.split(",")]
@@ -104,18 +112,35 @@ class RspMock:
     def links(self, request: Request) -> Response:
         dataset_id = request.args["ID"]
         uuid = dataset_id.rpartition("/")[2]
-        row = {"ID": dataset_id, "access_url": "", "service_def": "", "error_message": "",
-               "description": "", "semantics": "#this", "content_type": "", "content_length": 0}
+        row = {
+            "ID": dataset_id,
+            "access_url": "",
+            "service_def": "",
+            "error_message": "",
+            "description": "",
+            "semantics": "#this",
+            "content_type": "",
+            "content_length": 0,
+        }
         if uuid == "broken":
             row["error_message"] = "UsageFault: the dataset has no file"
         elif uuid not in self.files:
             row["error_message"] = f"NotFoundFault: {dataset_id} not found"
         else:
-            row.update(access_url=f"{self.storage}{uuid}.fits?X-Amz-Signature=sig{uuid}",
-                       content_type="application/fits", content_length=len(self.files[uuid]),
-                       description="The image itself")
-        cutout = dict(row, semantics="#cutout", service_def="cutout-sync", access_url="",
-                      error_message="", content_length=0)
+            row.update(
+                access_url=f"{self.storage}{uuid}.fits?X-Amz-Signature=sig{uuid}",
+                content_type="application/fits",
+                content_length=len(self.files[uuid]),
+                description="The image itself",
+            )
+        cutout = dict(
+            row,
+            semantics="#cutout",
+            service_def="cutout-sync",
+            access_url="",
+            error_message="",
+            content_length=0,
+        )
         table = Table(rows=[row, cutout])
         table["content_length"] = table["content_length"].astype(np.int64)
         return votable_response(table, status=None)
@@ -157,18 +182,25 @@ def tap(url, **kwargs) -> TapSource:
 
 def test_calexp_through_obscore_and_datalink(rsp, tap_url, products, httpserver):
     image = tap(tap_url).get("calexp", VISIT)
-    assert_same_image(image, LocalSource(products[0][2].parent, "{dataset_type}.fits")
-                      .get("calexp", VISIT))
+    assert_same_image(
+        image, LocalSource(products[0][2].parent, "{dataset_type}.fits").get("calexp", VISIT)
+    )
     prov = image.provenance
-    assert prov.source == tap_url and prov.dataset_type == "calexp"
+    assert prov.source == tap_url
+    assert prov.dataset_type == "calexp"
     assert prov.uri == rsp.rows[0]["access_url"]  # the DataLink URL, not the expiring link
-    hosts_and_auth = [(r.host.split(":")[0], r.headers.get("Authorization"))
-                      for r, _ in httpserver.log]
-    assert hosts_and_auth == [("localhost", f"Bearer {TOKEN}"), ("localhost", f"Bearer {TOKEN}"),
-                              ("127.0.0.1", None)]
+    hosts_and_auth = [
+        (r.host.split(":")[0], r.headers.get("Authorization")) for r, _ in httpserver.log
+    ]
+    assert hosts_and_auth == [
+        ("localhost", f"Bearer {TOKEN}"),
+        ("localhost", f"Bearer {TOKEN}"),
+        ("127.0.0.1", None),
+    ]
     query = httpserver.log[0][0].values["QUERY"]
     assert "dataproduct_subtype = 'lsst.calexp'" in query
-    assert "lsst_visit = 512055" in query and "lsst_detector = 75" in query
+    assert "lsst_visit = 512055" in query
+    assert "lsst_detector = 75" in query
 
 
 def test_second_get_is_served_from_the_cache(rsp, tap_url, httpserver):
@@ -184,14 +216,17 @@ def test_three_sources_give_identical_containers(rsp, tap_url, products, tmp_pat
     repo = create_butler_repo(tmp_path / "repo", products)
     butler = ButlerSource(str(repo), collections=RUN)
     paired = tap(tap_url, butler=f"butler:{repo}?collections={RUN}")
-    assert isinstance(paired.butler, ButlerSource) and paired.butler.spec == butler.spec
+    assert isinstance(paired.butler, ButlerSource)
+    assert paired.butler.spec == butler.spec
     sources = [LocalSource(repo), butler, paired]
     for dataset_type, data_id in [("calexp", VISIT), ("deepCoadd_calexp", COADD_ID)]:
         local, *others = [s.get(dataset_type, data_id) for s in sources]
         for other in others:
             assert_same_image(local, other)
-    for dataset_type, data_id in [("calexpBackground", VISIT),
-                                  ("deepCoadd_calexp_background", COADD_ID)]:
+    for dataset_type, data_id in [
+        ("calexpBackground", VISIT),
+        ("deepCoadd_calexp_background", COADD_ID),
+    ]:
         local, *others = [s.get(dataset_type, data_id) for s in sources]
         for other in others:
             assert_same_background(local, other)
@@ -218,7 +253,8 @@ def test_background_without_a_butler_says_how_to_pair(rsp, tap_url, httpserver):
 def test_missing_product_lists_what_exists(rsp, tap_url):
     with pytest.raises(ProductNotFound) as err:
         tap(tap_url).get("deepCoadd_calexp", {"tract": 4226, "patch": 17, "band": "g"})
-    assert "no lsst.deepCoadd_calexp" in str(err.value) and "it has: nothing" in str(err.value)
+    assert "no lsst.deepCoadd_calexp" in str(err.value)
+    assert "it has: nothing" in str(err.value)
     with pytest.raises(ProductNotFound, match="For that data id it has: lsst.calexp"):
         tap(tap_url).get("goodSeeingCoadd", {"visit": 512055})
 
@@ -227,13 +263,17 @@ def test_ambiguous_rows_are_listed(rsp, tap_url, products):
     rsp.add("lsst.deepCoadd_calexp", {"tract": 4226, "patch": 17, "band": "g"}, products[3][2])
     with pytest.raises(AmbiguousProduct) as err:
         tap(tap_url).get("deepCoadd_calexp", {"tract": 4226, "patch": 17})
-    assert "lsst_band=r" in str(err.value) and "lsst_band=g" in str(err.value)
+    assert "lsst_band=r" in str(err.value)
+    assert "lsst_band=g" in str(err.value)
 
 
-@pytest.mark.parametrize(("uuid", "error", "text"), [
-    ("gone", ProductNotFound, "NotFoundFault"),
-    ("broken", ServiceError, "UsageFault: the dataset has no file"),
-])
+@pytest.mark.parametrize(
+    ("uuid", "error", "text"),
+    [
+        ("gone", ProductNotFound, "NotFoundFault"),
+        ("broken", ServiceError, "UsageFault: the dataset has no file"),
+    ],
+)
 def test_datalink_error_rows(rsp, tap_url, products, uuid, error, text):
     rsp.add("lsst.calexp", {"visit": 7, "detector": 1, "band": "i"}, products[0][2], uuid=uuid)
     rsp.files.pop("gone", None)  # an ID the DataLink service does not know
@@ -246,8 +286,10 @@ def test_tap_401_is_an_auth_error(httpserver, tap_url):
     with pytest.raises(AuthError) as err:
         tap(tap_url).get("calexp", VISIT)
     text = str(err.value)
-    assert "HTTP 401" in text and "token was rejected" in text
-    assert "https://data.lsst.cloud/auth/tokens" in text and "ACCESS_TOKEN" in text
+    assert "HTTP 401" in text
+    assert "token was rejected" in text
+    assert "https://data.lsst.cloud/auth/tokens" in text
+    assert "ACCESS_TOKEN" in text
 
 
 def test_tap_503_then_success(httpserver, rsp, tap_url):
@@ -290,7 +332,8 @@ def test_the_token_never_leaks(rsp, tap_url, httpserver, products, caplog, tmp_p
     seen += [str(p) for p in (tmp_path / "cache").rglob("*")]
     seen += [record.getMessage() for record in caplog.records]
     # The checks can fail: the token was really used, and the logs and errors really exist.
-    assert any("GET" in text for text in seen) and len(seen) > 12
+    assert any("GET" in text for text in seen)
+    assert len(seen) > 12
     assert f"Bearer {TOKEN}" in sent
     assert [text for text in seen if TOKEN in text] == []
 

@@ -2,25 +2,19 @@
 
 See docs/lsst-formats.md sections 1 (BackgroundList), 1.6 (header conventions) and
 7 (Exposure). Modules: ``exposure`` and ``background`` (the readers and writers),
-``kind`` (which of the two a file is), ``planes`` (opening files, reading 2-D planes,
-turning damage into :class:`~skybkg_adapters.FormatError`), ``tiles`` (fast GZIP
-row-tile decompression), ``headers`` (xy0, ``MP_`` mask planes, WCS, units, metadata)
-and ``atomic`` (write to a temporary name, then rename).
+``kind`` (which of the two a file is, and the FITS suffixes), ``planes`` (opening
+files, reading 2-D planes, turning damage into :class:`~skybkg_adapters.FormatError`),
+``tiles`` (fast GZIP row-tile decompression) and ``headers`` (xy0, ``MP_`` mask planes,
+WCS, units, metadata).
 
 Conventions: ``SkyImage.wcs`` maps 0-based *array* indices to the sky (astropy's
 convention; afw already writes the FITS WCS relative to the array origin), and
 ``SkyImage.xy0`` gives the parent-pixel coordinates of array index ``(0, 0)``.
 """
 
-from .background import read_background, write_background
-from .exposure import read_exposure, write_exposure
-from .kind import detect_kind, open_product
+from . import background, exposure, kind
+from .background import *
+from .exposure import *
+from .kind import *
 
-__all__ = [
-    "read_exposure",
-    "write_exposure",
-    "read_background",
-    "write_background",
-    "detect_kind",
-    "open_product",
-]
+__all__ = [*background.__all__, *exposure.__all__, *kind.__all__]

@@ -8,16 +8,18 @@ repeated in all three headers, mask planes as ``MP_`` keys on the mask HDU, no E
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Mapping
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
 from astropy.io import fits
 
+from ..atomic import atomic_output
 from ..container import BackgroundLayer, BackgroundModel, Provenance
 from ..errors import FormatError
+from ..geometry import BBox
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
-from .atomic import atomic_output
 from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
 from .planes import (
     Plane,
@@ -46,8 +48,7 @@ def _key(path, header: fits.Header, index: int, key: str, kind: type, default: A
     if key not in header:
         if default is not None:
             return default
-        raise FormatError(path, f"required BackgroundList key {key} is missing", hdu=index,
-                          key=key)
+        raise FormatError(path, f"required BackgroundList key {key} is missing", hdu=index, key=key)
     value = header[key]
     if kind is bool:
         ok = isinstance(value, bool)
@@ -59,14 +60,15 @@ def _key(path, header: fits.Header, index: int, key: str, kind: type, default: A
     return value
 
 
-def _enum(path, header, index: int, key: str, enum: Callable, default: Any = None):
+def _enum(path, header, index: int, key: str, enum: type[IntEnum], default: Any = None):
     value = _key(path, header, index, key, int, default)
     try:
         return enum(value)
     except ValueError:
         allowed = ", ".join(f"{m.value} ({m.name})" for m in enum)
-        raise FormatError(path, f"{key} = {value} is not a known value; afw defines {allowed}",
-                          hdu=index, key=key) from None
+        raise FormatError(
+            path, f"{key} = {value} is not a known value; afw defines {allowed}", hdu=index, key=key
+        ) from None
 
 
 def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
@@ -77,22 +79,37 @@ def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
         if plane is None:
             raise FormatError(path, f"entry {first // 3} {role} HDU is not a 2-D image", hdu=index)
         if plane.compressed:
-            raise FormatError(path, "BackgroundList planes are never tile-compressed (afw refuses "
-                              "to read them); decompress the file first", hdu=index)
+            raise FormatError(
+                path,
+                "BackgroundList planes are never tile-compressed (afw refuses "
+                "to read them); decompress the file first",
+                hdu=index,
+            )
         check_pixel_type(path, plane, f"entry {first // 3} {role}", floats=True)
         if not planes and 0 in plane.shape:
-            raise FormatError(path, f"entry {first // 3} stats image is {plane.shape[1]}x"
-                              f"{plane.shape[0]} bins; afw writes at least one bin",
-                              hdu=index, key="NAXIS2" if plane.shape[0] == 0 else "NAXIS1")
+            raise FormatError(
+                path,
+                f"entry {first // 3} stats image is {plane.shape[1]}x"
+                f"{plane.shape[0]} bins; afw writes at least one bin",
+                hdu=index,
+                key="NAXIS2" if plane.shape[0] == 0 else "NAXIS1",
+            )
         if planes and plane.shape != planes[0].shape:
-            raise FormatError(path, f"entry {first // 3} {role} plane is {plane.shape[1]}x"
-                              f"{plane.shape[0]} but its stats image is {planes[0].shape[1]}x"
-                              f"{planes[0].shape[0]}", hdu=index, key="NAXIS1")
+            raise FormatError(
+                path,
+                f"entry {first // 3} {role} plane is {plane.shape[1]}x"
+                f"{plane.shape[0]} but its stats image is {planes[0].shape[1]}x"
+                f"{planes[0].shape[0]}",
+                hdu=index,
+                key="NAXIS1",
+            )
         planes.append(plane)
     header = planes[0].header
-    bbox = tuple(_key(path, header, first, key, int)
-                 for key in ("BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT"))
-    for key, size in (("BKGD_WIDTH", bbox[2]), ("BKGD_HEIGHT", bbox[3])):
+    x0, y0, width, height = (
+        _key(path, header, first, key, int)
+        for key in ("BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT")
+    )
+    for key, size in (("BKGD_WIDTH", width), ("BKGD_HEIGHT", height)):
         if size < 1:
             raise FormatError(path, f"{key} = {size} must be positive", hdu=first, key=key)
     values, mask, variance = (
@@ -100,17 +117,21 @@ def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
     )
     return BackgroundLayer(
         values=values,
-        bbox=bbox,
+        bbox=BBox(x0, y0, width, height),
         interp_style=_enum(path, header, first, "INTERPSTYLE", InterpStyle),
         undersample_style=_enum(path, header, first, "UNDERSAMPLESTYLE", UndersampleStyle),
-        approx_style=_enum(path, header, first, "APPROXSTYLE", ApproxStyle,
-                           _APPROX_DEFAULTS["APPROXSTYLE"]),
-        approx_order_x=_key(path, header, first, "APPROXORDERX", int,
-                            _APPROX_DEFAULTS["APPROXORDERX"]),
-        approx_order_y=_key(path, header, first, "APPROXORDERY", int,
-                            _APPROX_DEFAULTS["APPROXORDERY"]),
-        approx_weighting=_key(path, header, first, "APPROXWEIGHTING", bool,
-                              _APPROX_DEFAULTS["APPROXWEIGHTING"]),
+        approx_style=_enum(
+            path, header, first, "APPROXSTYLE", ApproxStyle, _APPROX_DEFAULTS["APPROXSTYLE"]
+        ),
+        approx_order_x=_key(
+            path, header, first, "APPROXORDERX", int, _APPROX_DEFAULTS["APPROXORDERX"]
+        ),
+        approx_order_y=_key(
+            path, header, first, "APPROXORDERY", int, _APPROX_DEFAULTS["APPROXORDERY"]
+        ),
+        approx_weighting=_key(
+            path, header, first, "APPROXWEIGHTING", bool, _APPROX_DEFAULTS["APPROXWEIGHTING"]
+        ),
         variance=variance,
         mask=mask,
         mask_planes=read_mask_planes(planes[1].header),
@@ -133,8 +154,11 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
     with open_fits(path) as hdul:
         count = count_hdus(path, hdul)
         if count == 0 or count % 3:
-            raise FormatError(path, f"has {count} HDUs; a BackgroundList has 3 per entry "
-                              "(image, mask, variance). Is this an exposure? Use read_exposure")
+            raise FormatError(
+                path,
+                f"has {count} HDUs; a BackgroundList has 3 per entry "
+                "(image, mask, variance). Is this an exposure? Use read_exposure",
+            )
         layers = [_entry(path, hdul, first) for first in range(0, count, 3)]
         check_whole_blocks(path)
     try:
@@ -143,7 +167,7 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
         raise FormatError(path, f"entries do not form one background ({exc})") from None
 
 
-def _entry_header(layer: BackgroundLayer, mask_planes: dict[str, int] | None) -> fits.Header:
+def _entry_header(layer: BackgroundLayer, mask_planes: Mapping[str, int] | None) -> fits.Header:
     order_y = layer.approx_order_y if layer.approx_order_y != -1 else layer.approx_order_x
     header = fits.Header()
     x0, y0, width, height = layer.bbox
@@ -175,10 +199,13 @@ def write_background(path: str | os.PathLike, bkg: BackgroundModel) -> None:
     the keys afw ``BackgroundList.writeFits`` writes, so afw and :func:`read_background`
     read it back exactly.
     """
-    hdus = []
+    hdus: list[fits.PrimaryHDU | fits.ImageHDU] = []
     for layer in bkg.layers:
-        for role, data in (("image", layer.values), ("mask", layer.mask),
-                           ("variance", layer.variance)):
+        for role, data in (
+            ("image", layer.values),
+            ("mask", layer.mask),
+            ("variance", layer.variance),
+        ):
             header = _entry_header(layer, layer.mask_planes if role == "mask" else None)
             dtype = np.int32 if role == "mask" else np.float32
             data = np.asarray(data, dtype=dtype)

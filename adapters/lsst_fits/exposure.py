@@ -14,9 +14,9 @@ from functools import partial
 import numpy as np
 from astropy.io import fits
 
+from ..atomic import atomic_output
 from ..container import Provenance, SkyImage
 from ..errors import FormatError
-from .atomic import atomic_output
 from .headers import (
     looks_like_background,
     mask_plane_cards,
@@ -43,7 +43,7 @@ from .planes import (
 )
 from .tiles import compress_row_tiles
 
-__all__ = ["read_exposure", "write_exposure", "locate_planes"]
+__all__ = ["read_exposure", "write_exposure"]
 
 _PLANES = ("IMAGE", "MASK", "VARIANCE")
 _COMPRESSIONS = (None, "GZIP_2")
@@ -116,18 +116,28 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
     with open_fits(path) as hdul:
         primary_header = checked_header(path, hdul[0].header, 0)
         if looks_like_background(primary_header):
-            raise FormatError(path, "this is a BackgroundList file, not an exposure; read it "
-                              "with read_background", hdu=0)
+            raise FormatError(
+                path,
+                "this is a BackgroundList file, not an exposure; read it with read_background",
+                hdu=0,
+            )
         planes = locate_planes(path, hdul)
         if "IMAGE" not in planes:
-            raise FormatError(path, "no image plane: no 2-D image HDU (EXTTYPE/EXTNAME 'IMAGE' "
-                              "or the first image HDU) was found; is this an afw exposure?")
+            raise FormatError(
+                path,
+                "no image plane: no 2-D image HDU (EXTTYPE/EXTNAME 'IMAGE' "
+                "or the first image HDU) was found; is this an afw exposure?",
+            )
         image_plane = planes["IMAGE"]
         for name, plane in planes.items():
             if plane.shape != image_plane.shape:
-                raise FormatError(path, f"{name} plane is {plane.shape[1]}x{plane.shape[0]} but "
-                                  f"the image is {image_plane.shape[1]}x{image_plane.shape[0]}",
-                                  hdu=plane.index, key="NAXIS1")
+                raise FormatError(
+                    path,
+                    f"{name} plane is {plane.shape[1]}x{plane.shape[0]} but "
+                    f"the image is {image_plane.shape[1]}x{image_plane.shape[0]}",
+                    hdu=plane.index,
+                    key="NAXIS1",
+                )
         mask_plane = planes.get("MASK")
         if mask_plane is not None:
             # Checked now, not when the lazy mask is first read.
@@ -143,8 +153,9 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
         return SkyImage(
             image,
             None if mask_plane is None else partial(load_plane, later, mask_plane.index, "mask"),
-            None if "VARIANCE" not in planes else partial(
-                load_plane, later, planes["VARIANCE"].index, "variance"),
+            None
+            if "VARIANCE" not in planes
+            else partial(load_plane, later, planes["VARIANCE"].index, "variance"),
             mask_planes={} if mask_plane is None else read_mask_planes(mask_plane.header),
             xy0=read_xy0(image_header),
             wcs=read_wcs(image_header, f"{path}, HDU {image_plane.index}"),
@@ -202,8 +213,11 @@ def write_exposure(path: str | os.PathLike, img: SkyImage, compress: str | None 
     if mask.dtype.kind not in "iu":
         raise ValueError(f"the mask must hold integer bits; got dtype {mask.dtype}")
     variance = img.variance
-    variance = (np.zeros(image.shape, np.float32) if variance is None
-                else np.asarray(variance, dtype=np.float32))
+    variance = (
+        np.zeros(image.shape, np.float32)
+        if variance is None
+        else np.asarray(variance, dtype=np.float32)
+    )
     for name, plane in (("mask", mask), ("variance", variance)):
         if plane.shape != image.shape:
             raise ValueError(f"the {name} shape {plane.shape} differs from the image {image.shape}")

@@ -17,20 +17,20 @@ from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
 
 __all__ = [
-    "MASK_PLANE_PREFIX",
     "BACKGROUND_KEYS",
+    "MASK_PLANE_PREFIX",
     "looks_like_background",
-    "set_card",
-    "read_xy0",
-    "xy0_cards",
-    "read_mask_planes",
     "mask_plane_cards",
-    "read_wcs",
-    "wcs_cards",
-    "read_unit",
-    "unit_card",
-    "metadata_cards",
     "merge_metadata",
+    "metadata_cards",
+    "read_mask_planes",
+    "read_unit",
+    "read_wcs",
+    "read_xy0",
+    "set_card",
+    "unit_card",
+    "wcs_cards",
+    "xy0_cards",
 ]
 
 MASK_PLANE_PREFIX = "MP_"
@@ -106,7 +106,7 @@ def read_mask_planes(header: fits.Header) -> dict[str, int]:
     planes = {}
     for key, value in header.items():
         if key.startswith(MASK_PLANE_PREFIX) and isinstance(value, int | float):
-            planes[key[len(MASK_PLANE_PREFIX):]] = int(value)
+            planes[key[len(MASK_PLANE_PREFIX) :]] = int(value)
     return planes
 
 
@@ -138,8 +138,11 @@ def read_wcs(header: fits.Header, source: str = "image header") -> WCS | None:
             return wcs if wcs.has_celestial else None
     # wcslib prefixes its reason with the C source location: keep only the reason.
     reason = str(bad).strip().splitlines()[-1]
-    warnings.warn(f"{source}: the FITS WCS cannot be used ({reason}); reading the "
-                  "image without a sky WCS", UserWarning, stacklevel=3)
+    warnings.warn(
+        f"{source}: the FITS WCS cannot be used ({reason}); reading the image without a sky WCS",
+        UserWarning,
+        stacklevel=3,
+    )
     return None
 
 

@@ -24,16 +24,32 @@ from ..errors import FormatError
 from .tiles import decompress_row_tiles
 
 __all__ = [
-    "Plane", "open_fits", "check_whole_blocks", "count_hdus", "checked_header", "plane_at",
-    "check_pixel_type", "read_plane", "load_plane",
+    "Plane",
+    "check_pixel_type",
+    "check_whole_blocks",
+    "checked_header",
+    "count_hdus",
+    "load_plane",
+    "open_fits",
+    "plane_at",
+    "read_plane",
 ]
 
 _KINDS = ("image", "mask", "variance")
 _BITPIX = (8, 16, 32, 64, -32, -64)
 _BLOCK = 2880
 # What astropy and numpy raise on damaged bytes, beyond the cases checked explicitly.
-_DAMAGE = (VerifyError, KeyError, IndexError, TypeError, ValueError, AttributeError, OSError,
-           EOFError, zlib.error)
+_DAMAGE = (
+    VerifyError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    OSError,
+    EOFError,
+    zlib.error,
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +101,9 @@ def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
     except FormatError:
         raise
     except _DAMAGE as exc:
-        raise FormatError(path, f"the file is corrupt ({type(exc).__name__}: {exc}); download "
-                          "it again") from exc
+        raise FormatError(
+            path, f"the file is corrupt ({type(exc).__name__}: {exc}); download it again"
+        ) from exc
     finally:
         hdul.close()
 
@@ -101,8 +118,9 @@ def _hdu(path, hdul: fits.HDUList, index: int):
         _check_end(path, hdul, index)
         return None
     except _DAMAGE as exc:
-        raise FormatError(path, f"header cannot be read ({exc}); the file is corrupt or "
-                          "truncated", hdu=index) from None
+        raise FormatError(
+            path, f"header cannot be read ({exc}); the file is corrupt or truncated", hdu=index
+        ) from None
 
 
 def checked_header(path: str | os.PathLike, header: fits.Header, index: int) -> fits.Header:
@@ -114,8 +132,12 @@ def checked_header(path: str | os.PathLike, header: fits.Header, index: int) -> 
             try:
                 card.value  # noqa: B018 - parsing is the point
             except VerifyError:
-                raise FormatError(path, f"card cannot be parsed: {card.image.strip()!r}",
-                                  hdu=index, key=card.keyword) from None
+                raise FormatError(
+                    path,
+                    f"card cannot be parsed: {card.image.strip()!r}",
+                    hdu=index,
+                    key=card.keyword,
+                ) from None
     return header
 
 
@@ -123,14 +145,22 @@ def _structure(path, header: fits.Header, index: int, prefix: str = "") -> tuple
     """Check BITPIX and the two axis lengths; return the array shape ``(NAXIS2, NAXIS1)``."""
     bitpix = header.get(f"{prefix}BITPIX")
     if bitpix not in _BITPIX:
-        raise FormatError(path, f"{prefix}BITPIX = {bitpix!r} is not a FITS pixel type",
-                          hdu=index, key=f"{prefix}BITPIX")
+        raise FormatError(
+            path,
+            f"{prefix}BITPIX = {bitpix!r} is not a FITS pixel type",
+            hdu=index,
+            key=f"{prefix}BITPIX",
+        )
     shape = []
     for axis in (2, 1):
         length = header.get(f"{prefix}NAXIS{axis}")
         if not isinstance(length, int) or isinstance(length, bool) or length < 0:
-            raise FormatError(path, f"{prefix}NAXIS{axis} = {length!r} is not an axis length",
-                              hdu=index, key=f"{prefix}NAXIS{axis}")
+            raise FormatError(
+                path,
+                f"{prefix}NAXIS{axis} = {length!r} is not an axis length",
+                hdu=index,
+                key=f"{prefix}NAXIS{axis}",
+            )
         shape.append(length)
     return shape[0], shape[1]
 
@@ -138,14 +168,18 @@ def _structure(path, header: fits.Header, index: int, prefix: str = "") -> tuple
 def _check_end(path, hdul: fits.HDUList, index: int) -> None:
     """Raise if HDU ``index`` was begun but cannot be read (astropy then just stops listing)."""
     previous = hdul[index - 1] if index else None
-    if not hasattr(previous, "fileinfo") or not _is_plain_fits(path):
+    if previous is None or not hasattr(previous, "fileinfo") or not _is_plain_fits(path):
         return
     info = previous.fileinfo()
     with open(path, "rb") as stream:
         stream.seek(info["datLoc"] + info["datSpan"])
         if stream.read(8) == b"XTENSION":
-            raise FormatError(path, "header is cut off or corrupt (no END card); the file is "
-                              "truncated, download it again", hdu=index)
+            raise FormatError(
+                path,
+                "header is cut off or corrupt (no END card); the file is "
+                "truncated, download it again",
+                hdu=index,
+            )
 
 
 def check_whole_blocks(path: str | os.PathLike) -> None:
@@ -157,8 +191,11 @@ def check_whole_blocks(path: str | os.PathLike) -> None:
     """
     size = os.path.getsize(path)
     if size % _BLOCK and _is_plain_fits(path):
-        raise FormatError(path, f"file size {size} bytes is not a whole number of {_BLOCK}-byte "
-                          "FITS blocks: the file is truncated; download it again")
+        raise FormatError(
+            path,
+            f"file size {size} bytes is not a whole number of {_BLOCK}-byte "
+            "FITS blocks: the file is truncated; download it again",
+        )
 
 
 def count_hdus(path: str | os.PathLike, hdul: fits.HDUList) -> int:
@@ -168,8 +205,9 @@ def count_hdus(path: str | os.PathLike, hdul: fits.HDUList) -> int:
             warnings.simplefilter("ignore", AstropyUserWarning)
             count = len(hdul)
     except (OSError, ValueError) as exc:
-        raise FormatError(path, f"HDU headers cannot be read ({exc}); the file is corrupt or "
-                          "truncated") from None
+        raise FormatError(
+            path, f"HDU headers cannot be read ({exc}); the file is corrupt or truncated"
+        ) from None
     _check_end(path, hdul, count)
     return count
 
@@ -181,8 +219,9 @@ def plane_at(path: str | os.PathLike, hdul: fits.HDUList, index: int) -> Plane |
         return None
     if not isinstance(hdu, fits.PrimaryHDU | fits.ImageHDU | fits.BinTableHDU):
         if type(hdu).__name__ == "_CorruptedHDU":
-            raise FormatError(path, "HDU is corrupt (its header does not describe its data)",
-                              hdu=index)
+            raise FormatError(
+                path, "HDU is corrupt (its header does not describe its data)", hdu=index
+            )
         return None
     header = checked_header(path, hdu.header, index)
     if isinstance(hdu, fits.BinTableHDU) and header.get("ZIMAGE") is True:
@@ -192,8 +231,9 @@ def plane_at(path: str | os.PathLike, hdul: fits.HDUList, index: int) -> Plane |
         try:
             image_header = fits.CompImageHDU(bintable=hdu).header
         except _DAMAGE as exc:
-            raise FormatError(path, f"compressed image header is invalid ({exc})",
-                              hdu=index) from None
+            raise FormatError(
+                path, f"compressed image header is invalid ({exc})", hdu=index
+            ) from None
         return Plane(index, hdu, image_header, shape, True)
     if isinstance(hdu, fits.PrimaryHDU | fits.ImageHDU) and header.get("NAXIS") == 2:
         return Plane(index, hdu, header, _structure(path, header, index), False)
@@ -218,15 +258,22 @@ def _raw(path, plane: Plane) -> np.ndarray:
             hdu = fits.CompImageHDU(bintable=plane.hdu, do_not_scale_image_data=True)
             return np.asarray(hdu.data)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-            raise FormatError(path, f"compressed plane cannot be decompressed ({exc})",
-                              hdu=plane.index) from None
+            raise FormatError(
+                path, f"compressed plane cannot be decompressed ({exc})", hdu=plane.index
+            ) from None
     if plain:
-        needed = plane.hdu.fileinfo()["datLoc"] + plane.shape[0] * plane.shape[1] * abs(
-            plane.bitpix) // 8
+        needed = (
+            plane.hdu.fileinfo()["datLoc"]
+            + plane.shape[0] * plane.shape[1] * abs(plane.bitpix) // 8
+        )
         size = os.path.getsize(path)
         if needed > size:
-            raise FormatError(path, f"file is truncated: the plane needs {needed} bytes, the "
-                              f"file has {size}; download it again", hdu=plane.index)
+            raise FormatError(
+                path,
+                f"file is truncated: the plane needs {needed} bytes, the "
+                f"file has {size}; download it again",
+                hdu=plane.index,
+            )
     try:
         return plane.hdu.data
     except (OSError, ValueError, EOFError, zlib.error) as exc:
@@ -245,8 +292,12 @@ def check_pixel_type(
     if (plane.bitpix > 0) == is_mask or not (floats or is_mask):
         return
     wanted = "integer" if is_mask else "float"
-    raise FormatError(path, f"{label} plane has BITPIX {plane.bitpix}; afw writes {wanted} "
-                      "pixels here", hdu=plane.index, key="BITPIX")
+    raise FormatError(
+        path,
+        f"{label} plane has BITPIX {plane.bitpix}; afw writes {wanted} pixels here",
+        hdu=plane.index,
+        key="BITPIX",
+    )
 
 
 def read_plane(path: str | os.PathLike, plane: Plane, kind: str) -> np.ndarray:
@@ -264,8 +315,13 @@ def read_plane(path: str | os.PathLike, plane: Plane, kind: str) -> np.ndarray:
     if kind == "mask":
         check_pixel_type(path, plane, "mask")
         if bscale != 1 or bzero != int(bzero):
-            raise FormatError(path, f"mask plane is scaled (BSCALE={bscale}, BZERO={bzero}); "
-                              "mask bits must be integers", hdu=plane.index, key="BSCALE")
+            raise FormatError(
+                path,
+                f"mask plane is scaled (BSCALE={bscale}, BZERO={bzero}); "
+                "mask bits must be integers",
+                hdu=plane.index,
+                key="BSCALE",
+            )
         if bzero == 0:
             return raw.astype(np.int32)
         # int64 holds the offset sum; the cast to int32 keeps the low 32 bits = the mask bits.

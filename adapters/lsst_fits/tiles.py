@@ -24,22 +24,29 @@ import zlib
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
 
 from ..errors import FormatError
 
+_isal: Any
 try:
     from isal import isal_zlib as _isal
 except ImportError:  # the stdlib inflate is correct, only slower
     _isal = None
 
-__all__ = ["decompress_row_tiles", "compress_row_tiles"]
+__all__ = ["compress_row_tiles", "decompress_row_tiles"]
 
 _GZIP = ("GZIP_1", "GZIP_2")
 _BITPIX_DTYPE = {
-    8: np.uint8, 16: np.int16, 32: np.int32, 64: np.int64, -32: np.float32, -64: np.float64
+    8: np.uint8,
+    16: np.int16,
+    32: np.int32,
+    64: np.int64,
+    -32: np.float32,
+    -64: np.float64,
 }
 # Descriptor formats: 1PB(max) = 2 x int32 (count, offset), 1QB(max) = 2 x int64.
 _DESCRIPTOR = re.compile(r"^1?([PQ])B(\(\d*\))?$")
@@ -48,7 +55,9 @@ _SERIAL_PIXELS = 1 << 18
 # Tiles inflated per pool task: enough to amortise the hand-off, few enough to pipeline.
 _CHUNK_TILES = 64
 _WBITS_AUTO = 32 + zlib.MAX_WBITS  # accept gzip (cfitsio) or zlib streams
-_INFLATE_ERRORS = (zlib.error,) if _isal is None else (zlib.error, _isal.error)
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (
+    (zlib.error,) if _isal is None else (zlib.error, _isal.error)
+)
 
 
 _GZIP_WBITS = 16 + zlib.MAX_WBITS  # write gzip streams, as cfitsio does
@@ -147,15 +156,20 @@ def decompress_row_tiles(
         stream.seek(info["datLoc"])
         data = stream.read(span)
     if len(data) < span:
-        raise FormatError(path, f"file is truncated inside the compressed plane ({len(data)} of "
-                          f"{span} bytes); download it again", hdu=index)
+        raise FormatError(
+            path,
+            f"file is truncated inside the compressed plane ({len(data)} of "
+            f"{span} bytes); download it again",
+            hdu=index,
+        )
     desc_type = ">i4" if match.group(1) == "P" else ">i8"
     descriptors = np.frombuffer(data, desc_type, count=2 * n_tiles).reshape(n_tiles, 2)
     counts = descriptors[:, 0].astype(np.int64)
     starts = descriptors[:, 1].astype(np.int64) + heap_start
     if counts.min() <= 0 or (starts + counts).max() > len(data):
-        raise FormatError(path, "tile descriptors point outside the heap; the file is corrupt",
-                          hdu=index)
+        raise FormatError(
+            path, "tile descriptors point outside the heap; the file is corrupt", hdu=index
+        )
 
     out = np.empty((height, width), _BITPIX_DTYPE[zbitpix])
     out_bytes = out.view(np.uint8).reshape(height, width * out.itemsize)
@@ -170,10 +184,13 @@ def decompress_row_tiles(
         raws = []
         for tile in range(first, last):
             try:
-                raws.append(_inflate(heap[starts[tile]:starts[tile] + counts[tile]]))
+                raws.append(_inflate(heap[starts[tile] : starts[tile] + counts[tile]]))
             except _INFLATE_ERRORS as exc:
-                raise FormatError(path, f"tile {tile} cannot be decompressed ({exc}); the file "
-                                  "is corrupt", hdu=index) from None
+                raise FormatError(
+                    path,
+                    f"tile {tile} cannot be decompressed ({exc}); the file is corrupt",
+                    hdu=index,
+                ) from None
         return raws
 
     def place(tile: int, raw: bytes) -> None:
@@ -183,8 +200,11 @@ def decompress_row_tiles(
         try:
             dtype = _tile_dtype(len(raw), npix, zbitpix)
         except ValueError as exc:
-            raise FormatError(path, f"tile {tile} decompresses to the wrong size ({exc}); the "
-                              "file is corrupt", hdu=index) from None
+            raise FormatError(
+                path,
+                f"tile {tile} decompresses to the wrong size ({exc}); the file is corrupt",
+                hdu=index,
+            ) from None
         planes = np.frombuffer(raw, np.uint8)
         if shuffled and dtype.itemsize > 1:
             planes = planes.reshape(dtype.itemsize, npix)
@@ -271,8 +291,7 @@ def compress_row_tiles(data: np.ndarray, image_header: fits.Header, name: str) -
     tiles = np.empty(height, dtype=object)
     for row, tile in enumerate(tile for part in parts for tile in part):
         tiles[row] = np.frombuffer(tile, np.uint8)
-    column = fits.Column(name="COMPRESSED_DATA", format=f"1PB({max(map(len, tiles))})",
-                         array=tiles)
+    column = fits.Column(name="COMPRESSED_DATA", format=f"1PB({max(map(len, tiles))})", array=tiles)
     hdu = fits.BinTableHDU.from_columns([column], name=name)
     header = hdu.header
     for key, value, comment in (
@@ -290,8 +309,9 @@ def compress_row_tiles(data: np.ndarray, image_header: fits.Header, name: str) -
     ):
         header.set(key, value, comment, before="EXTNAME")
     if big.dtype.kind == "f":
-        header.set("ZQUANTIZ", "NONE", "Lossless compression without quantization",
-                   before="EXTNAME")
+        header.set(
+            "ZQUANTIZ", "NONE", "Lossless compression without quantization", before="EXTNAME"
+        )
     for card in image_header.cards:
         header.append(card, end=True)
     return hdu

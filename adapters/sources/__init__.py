@@ -1,4 +1,4 @@
-"""Data sources: local files, Butler repositories and TAP/ObsCore + DataLink, into one container.
+"""Data sources: local files, Butler repositories, the sample and TAP/ObsCore + DataLink.
 
 Every source has ``get(dataset_type, data_id)`` returning a :class:`~skybkg_adapters.SkyImage`
 or :class:`~skybkg_adapters.BackgroundModel` whose provenance says where it came from.
@@ -24,27 +24,27 @@ The Rubin Science Platform (token from https://data.lsst.cloud/auth/tokens in
     src.get("deepCoadd_calexp", {"tract": 4226, "patch": 17, "band": "r"})
 """
 
-from .base import DataId, Source
-from .butler import ButlerSource
-from .butler_repo import create_butler_repo
-from .cache import DownloadCache
-from .dataset_types import product_kind
-from .file import FileSource
-from .http import HttpClient
-from .local import LocalSource
-from .spec import open_source
-from .tap import TapSource
+from . import base, butler, cache, data_id, file, http, local, sample, spec, tap
+from .base import *
+from .butler import *
+from .cache import *
+from .data_id import *
+from .file import *
+from .http import *
+from .local import *
+from .sample import *
+from .spec import *
+from .tap import *
 
 __all__ = [
-    "Source",
-    "DataId",
-    "open_source",
-    "LocalSource",
-    "FileSource",
-    "ButlerSource",
-    "TapSource",
-    "create_butler_repo",
-    "HttpClient",
-    "DownloadCache",
-    "product_kind",
+    *base.__all__,
+    *butler.__all__,
+    *cache.__all__,
+    *data_id.__all__,
+    *file.__all__,
+    *http.__all__,
+    *local.__all__,
+    *sample.__all__,
+    *spec.__all__,
+    *tap.__all__,
 ]

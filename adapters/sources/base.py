@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from ..container import BackgroundModel, Provenance, SkyImage
+from ..dataset_types import product_kind
 from ..errors import FormatError
-from .dataset_types import product_kind
+from ..lsst_fits import detect_kind, read_background, read_exposure
+from .data_id import DataId
 
-__all__ = ["Source", "DataId", "load_product"]
+__all__ = ["Source", "load_product", "with_provenance"]
 
-DataId = Mapping[str, Any]
-"""A data id: dimension name to value, e.g. ``{"visit": 512055, "detector": 75}``."""
+Product = TypeVar("Product", SkyImage, BackgroundModel)
+"""A product a source returns: an image or a background model."""
 
 
 @runtime_checkable
@@ -29,8 +30,16 @@ class Source(Protocol):
         ...
 
 
+def with_provenance(product: Product, provenance: Provenance) -> Product:
+    """``product`` carrying ``provenance`` (a background model is copied, an image updated)."""
+    if isinstance(product, BackgroundModel):
+        return dataclasses.replace(product, provenance=provenance)
+    product.provenance = provenance
+    return product
+
+
 def load_product(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     dataset_type: str,
     provenance: Provenance,
 ) -> SkyImage | BackgroundModel:
@@ -42,17 +51,14 @@ def load_product(
         The file is not the afw layout of that kind (e.g. an exposure stored under a
         background dataset type).
     """
-    from ..lsst_fits import detect_kind, read_background, read_exposure
-
     kind = product_kind(dataset_type)
     found = detect_kind(path)
     if found != kind:
         raise FormatError(
-            path, f"holds an afw {found} file, but dataset type {dataset_type!r} names "
-            f"{kind} products; check the dataset type asked for"
+            path,
+            f"holds an afw {found} file, but dataset type {dataset_type!r} names "
+            f"{kind} products; check the dataset type asked for",
         )
     if kind == "background":
-        return dataclasses.replace(read_background(path), provenance=provenance)
-    image = read_exposure(path)
-    image.provenance = provenance
-    return image
+        return with_provenance(read_background(path), provenance)
+    return with_provenance(read_exposure(path), provenance)

@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..container import BackgroundModel, Provenance, SkyImage
 from ..errors import AmbiguousProduct, MissingDependency, ProductNotFound, ServiceError
-from .base import DataId, load_product
+from .base import load_product
+from .data_id import DataId
 from .http import HttpClient
 from .tokens import strip_url_secrets
 
-__all__ = ["GOVERNORS", "ButlerSource"]
+__all__ = ["GOVERNORS", "SPEC_PREFIX", "ButlerSource"]
+
+SPEC_PREFIX = "butler:"
+"""How a source spec names a Butler repository: ``butler:<repo>?collections=...``."""
 
 GOVERNORS = ("instrument", "skymap")
 """Governor dimensions a notebook data id usually leaves out; filled when the repository has one."""
@@ -69,6 +74,23 @@ class ButlerSource:
 
     def __repr__(self) -> str:
         return f"ButlerSource({self.spec!r})"
+
+    @classmethod
+    def from_spec(cls, spec: str, **options: Any) -> ButlerSource:
+        """The source a ``"butler:<repo or label>?collections=a,b"`` spec names.
+
+        The ``butler:`` prefix may be left out (``"dp02?collections=2.2i/runs/DP0.2"``);
+        ``collections`` in ``options`` win over the spec's.
+        """
+        if not spec.startswith(SPEC_PREFIX):
+            spec = SPEC_PREFIX + spec
+        parts = urlsplit(spec[len(SPEC_PREFIX) :])
+        repo = parts._replace(query="", fragment="").geturl()
+        values = parse_qs(parts.query).get("collections", [])
+        collections = [c for v in values for c in v.split(",")]
+        if collections:
+            options.setdefault("collections", collections)
+        return cls(repo, **options)
 
     def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
         """The product of ``dataset_type`` for ``data_id`` (governors filled if unambiguous)."""
@@ -163,8 +185,6 @@ class ButlerSource:
 
     def _local(self, uri: str) -> Path:
         """A local path holding the file at ``uri`` (downloaded through the cache if remote)."""
-        from urllib.parse import unquote, urlsplit
-
         parts = urlsplit(uri)
         if parts.scheme in ("", "file"):
             return Path(unquote(parts.path))
@@ -184,7 +204,7 @@ def _open_butler(repo: str, collections: str | list[str] | None):
             f"Reading a Butler repository needs lsst-daf-butler: {_INSTALL}"
         ) from None
     try:
-        return Butler(repo, collections=collections)
+        return Butler.from_config(repo, collections=collections)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         # daf_butler says "Config location ... does not exist" or names its missing index
         raise ProductNotFound(

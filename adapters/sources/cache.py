@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from ..errors import SkybkgError
+from ..user_cache import user_cache_dir
 
 __all__ = ["DEFAULT_MAX_BYTES", "DownloadCache", "default_cache_dir"]
 
@@ -27,8 +28,7 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}")
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/glue-skybkg/downloads`` (``~/.cache`` when the variable is unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
-    return Path(base).expanduser() / "glue-skybkg" / "downloads"
+    return user_cache_dir() / "downloads"
 
 
 def _max_bytes_from_env() -> int:

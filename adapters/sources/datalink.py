@@ -58,7 +58,7 @@ def this_link(votable: bytes, links_url: str) -> DataLinkFile:
             length = row["content_length"] if "content_length" in columns else None
             return DataLinkFile(
                 url=url,
-                content_length=None if _missing(length) else int(length),
+                content_length=None if length is None or _missing(length) else int(length),
                 content_type=_text(row, "content_type") if "content_type" in columns else None,
             )
     if any("NotFoundFault" in e for e in errors):
@@ -71,9 +71,7 @@ def this_link(votable: bytes, links_url: str) -> DataLinkFile:
 
 
 def _missing(value) -> bool:
-    return value is None or value is np.ma.masked or (
-        isinstance(value, float) and np.isnan(value)
-    )
+    return value is None or value is np.ma.masked or (isinstance(value, float) and np.isnan(value))
 
 
 def _text(row, column: str) -> str | None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..container import BackgroundModel, Provenance, SkyImage
 from ..errors import ProductNotFound
-from .base import DataId, load_product
+from .base import load_product
+from .data_id import DataId
 
 __all__ = ["FileSource"]
 

@@ -58,7 +58,10 @@ class _TimeoutAdapter(HTTPAdapter):
         self._timeout = timeout
         super().__init__(**kwargs)
 
-    def send(self, request, timeout=None, **kwargs):
+    def send(  # type: ignore[override]  # requests' stub spells every keyword out
+        self, request: requests.PreparedRequest, timeout: Any = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send with the default timeout unless the caller gives one."""
         timeout = self._timeout if timeout is None else timeout
         return super().send(request, timeout=timeout, **kwargs)
 
@@ -232,8 +235,9 @@ class HttpClient:
             if size > want:
                 raise ServiceError(f"{shown} sent {size} bytes, more than the {want} announced.")
             if attempt < self.retries:
-                _log.warning("download of %s stopped at %d of %d bytes; resuming",
-                             shown, size, want)
+                _log.warning(
+                    "download of %s stopped at %d of %d bytes; resuming", shown, size, want
+                )
                 time.sleep(self.backoff * 2**attempt)
         raise ServiceError(
             f"{shown} stopped sending after {size} of {want} bytes, {self.retries} retries "
@@ -245,9 +249,14 @@ class HttpClient:
 
         offset = part.stat().st_size if append else 0
         bar = tqdm(
-            total=total, initial=offset, unit="B", unit_scale=True, leave=False,
+            total=total,
+            initial=offset,
+            unit="B",
+            unit_scale=True,
+            leave=False,
             desc=os.path.basename(urlsplit(label).path) or "download",
-            delay=0.0 if (total or 0) >= _LARGE else 1.0, disable=not sys.stderr.isatty(),
+            delay=0.0 if (total or 0) >= _LARGE else 1.0,
+            disable=not sys.stderr.isatty(),
         )
         # We compare sizes ourselves; without this urllib3 drops the last chunk of a short
         # body when it raises, and that chunk is worth keeping for the resume.
@@ -264,8 +273,8 @@ class HttpClient:
 
 def _announced_size(response: requests.Response, offset: int) -> int | None:
     """The full file size from ``Content-Range`` (206) or ``Content-Length`` (200)."""
-    length = response.headers.get("Content-Length", "")
-    length = int(length) if length.isdigit() else None
+    text = response.headers.get("Content-Length", "")
+    length = int(text) if text.isdigit() else None
     if response.status_code != 206:
         return length
     total = response.headers.get("Content-Range", "").rpartition("/")[2]

@@ -8,13 +8,14 @@ import string
 from pathlib import Path
 
 from ..container import BackgroundModel, Provenance, SkyImage
+from ..detectors import detector_full_name
 from ..errors import AmbiguousProduct, ProductNotFound
-from .base import DataId, load_product
-from .detectors import detector_full_name
+from ..lsst_fits import has_fits_suffix
+from .base import load_product
+from .data_id import DataId
 
 __all__ = ["LocalSource"]
 
-_FITS_SUFFIXES = (".fits", ".fits.fz", ".fits.gz", ".fit")
 _INSTRUMENTS = ("LSSTCam-imSim", "LSSTComCam", "LSSTCam")
 _SHOWN = 8
 
@@ -91,6 +92,7 @@ class LocalSource:
         raise ProductNotFound(f"No file under {self.root} holds {asked}. {hint}")
 
     def _by_template(self, dataset_type: str, data_id: DataId) -> list[Path]:
+        assert self.template is not None  # only called for a templated source
         missing = sorted(_fields(self.template) - set(data_id))
         if missing:
             raise ProductNotFound(
@@ -113,7 +115,7 @@ class LocalSource:
         for folder, _, names in os.walk(self.root):
             parts = Path(folder).relative_to(self.root).parts
             for name in names:
-                if name.startswith(".") or not name.lower().endswith(_FITS_SUFFIXES):
+                if name.startswith(".") or not has_fits_suffix(name):
                     continue
                 # The datastore template puts the dataset type both as a folder and as the
                 # file-name prefix; the longest such folder wins (deepCoadd vs deepCoadd_calexp).
@@ -161,8 +163,7 @@ class LocalSource:
 
 def _fields(template: str) -> set[str]:
     """The data-id keys ``template`` names (``dataset_type`` is not one)."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name} - {
-        "dataset_type"}
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name} - {"dataset_type"}
 
 
 def _normalise(text: str) -> str:
@@ -173,8 +174,10 @@ def _normalise(text: str) -> str:
 def _matches(relative: Path, data_id: DataId) -> bool:
     """Whether every value of ``data_id`` is a whole ``_``/``/``-separated word of ``relative``."""
     words = "_" + _normalise(str(relative)) + "_"
-    instrument = str(data_id.get("instrument") or next(
-        (name for name in _INSTRUMENTS if f"_{_normalise(name)}_" in words), ""))
+    instrument = str(
+        data_id.get("instrument")
+        or next((name for name in _INSTRUMENTS if f"_{_normalise(name)}_" in words), "")
+    )
     for key, value in data_id.items():
         variants = {_normalise(str(value))}
         if key == "detector" and str(value).isdigit():

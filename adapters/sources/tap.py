@@ -9,17 +9,19 @@ from urllib.parse import urlsplit
 import requests
 
 from ..container import BackgroundModel, Provenance, SkyImage
+from ..dataset_types import product_kind
 from ..errors import AmbiguousProduct, AuthError, ProductNotFound, ServiceError
-from .base import DataId, load_product
+from .base import load_product
+from .butler import ButlerSource
+from .data_id import DataId
 from .datalink import this_link
-from .dataset_types import product_kind
 from .http import HttpClient
 from .tokens import strip_url_secrets
 
 if TYPE_CHECKING:  # pyvo is imported on first query, not with the module
     import pyvo
 
-__all__ = ["OBSCORE_SUBTYPES", "OBSCORE_COLUMNS", "TapSource"]
+__all__ = ["OBSCORE_COLUMNS", "OBSCORE_SUBTYPES", "TapSource"]
 
 _log = logging.getLogger(__name__)
 
@@ -52,8 +54,17 @@ OBSCORE_COLUMNS = {
 _INTEGER_KEYS = {"visit", "detector", "tract", "patch"}
 # ObsCore has no column for these; the subtype already pins them on the RSP.
 _IGNORED_KEYS = {"skymap"}
-_RESULT_COLUMNS = ("access_url", "access_format", "obs_id", "dataproduct_subtype",
-                   "lsst_visit", "lsst_detector", "lsst_tract", "lsst_patch", "lsst_band")
+_RESULT_COLUMNS = (
+    "access_url",
+    "access_format",
+    "obs_id",
+    "dataproduct_subtype",
+    "lsst_visit",
+    "lsst_detector",
+    "lsst_tract",
+    "lsst_patch",
+    "lsst_band",
+)
 
 
 class TapSource:
@@ -185,9 +196,7 @@ class TapSource:
             raise self._tap_failure(exc) from None
         except requests.RequestException as exc:
             raise self.http.failure(self.tap_url, exc) from None
-        return [
-            {name: _plain(row[name]) for name in table.colnames} for row in table
-        ]
+        return [{name: _plain(row[name]) for name in table.colnames} for row in table]
 
     def _tap_failure(self, exc) -> Exception:
         cause = getattr(exc, "cause", None)
@@ -247,15 +256,12 @@ def _butler_source(butler: Any) -> Any:
 
     A raw Butler's own ``get`` would return lsst.afw objects; ours reads with our readers.
     """
-    from .butler import ButlerSource
-    from .spec import open_source
-
     if butler is None or isinstance(butler, ButlerSource):
         return butler
     if hasattr(butler, "getURI"):
         return ButlerSource(butler)
     if isinstance(butler, str):
-        return open_source(butler if butler.startswith("butler:") else f"butler:{butler}")
+        return ButlerSource.from_spec(butler)
     return butler
 
 

@@ -14,19 +14,28 @@ import numpy as np
 from astropy.wcs import WCS
 
 __all__ = [
-    "VISIT_MASK_PLANES",
     "COADD_MASK_PLANES",
-    "SkyGradient",
+    "VISIT_MASK_PLANES",
     "Scene",
+    "SkyGradient",
+    "coadd_scene",
     "tan_wcs",
     "visit_scene",
-    "coadd_scene",
 ]
 
 _AFW_DEFAULT_PLANES = (
-    "BAD", "SAT", "INTRP", "CR", "EDGE", "DETECTED", "DETECTED_NEGATIVE", "SUSPECT",
-    "NO_DATA", "VIGNETTED", "STREAK",
-)  # fmt: skip
+    "BAD",
+    "SAT",
+    "INTRP",
+    "CR",
+    "EDGE",
+    "DETECTED",
+    "DETECTED_NEGATIVE",
+    "SUSPECT",
+    "NO_DATA",
+    "VIGNETTED",
+    "STREAK",
+)
 VISIT_MASK_PLANES = {
     name: bit
     for bit, name in enumerate(_AFW_DEFAULT_PLANES + ("CROSSTALK", "NOT_DEBLENDED", "UNMASKEDNAN"))
@@ -182,8 +191,9 @@ def _draw_sources(rng, shape, n_stars, n_galaxies, zero_point, fwhm, faint_limit
     x, y = positions(n_galaxies)
     mag = _magnitudes(rng, n_galaxies, faint_limit - 7.5, faint_limit + 0.5)
     flux = 10.0 ** (-0.4 * (mag - zero_point))
-    r_e = np.clip(1.2 * 10.0 ** (0.12 * (faint_limit - mag)) * rng.lognormal(0.0, 0.3, n_galaxies),
-                  1.0, 25.0)  # fmt: skip
+    r_e = np.clip(
+        1.2 * 10.0 ** (0.12 * (faint_limit - mag)) * rng.lognormal(0.0, 0.3, n_galaxies), 1.0, 25.0
+    )
     index = rng.choice([0.5, 1.0, 1.0, 1.5, 2.5, 4.0], n_galaxies)
     axis_ratio = rng.uniform(0.25, 1.0, n_galaxies)
     angle = rng.uniform(0.0, np.pi, n_galaxies)

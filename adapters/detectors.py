@@ -7,11 +7,27 @@ __all__ = ["detector_full_name"]
 # LSSTCam-imSim numbers its 189 science detectors raft by raft in this order (the four
 # corner rafts hold wavefront sensors and are not simulated), nine sensors per raft.
 _IMSIM_RAFTS = (
-    "R01", "R02", "R03",
-    "R10", "R11", "R12", "R13", "R14",
-    "R20", "R21", "R22", "R23", "R24",
-    "R30", "R31", "R32", "R33", "R34",
-    "R41", "R42", "R43",
+    "R01",
+    "R02",
+    "R03",
+    "R10",
+    "R11",
+    "R12",
+    "R13",
+    "R14",
+    "R20",
+    "R21",
+    "R22",
+    "R23",
+    "R24",
+    "R30",
+    "R31",
+    "R32",
+    "R33",
+    "R34",
+    "R41",
+    "R42",
+    "R43",
 )
 _SENSORS = tuple(f"S{row}{col}" for row in range(3) for col in range(3))
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..dataset_types import product_kind
+from ..detectors import detector_full_name
 from ..errors import MissingDependency
-from .dataset_types import product_kind
-from .detectors import detector_full_name
 
 __all__ = ["DP02_DATASET_TYPES", "create_butler_repo"]
 
@@ -37,7 +37,7 @@ _INSTRUMENT_CLASSES = {
     "LSSTCam-imSim": "lsst.obs.lsst.LsstCamImSim",
     "LSSTComCam": "lsst.obs.lsst.LsstComCam",
 }
-_FORMATTER = "skybkg_adapters.sources.butler_formatter.SkyFitsFormatter"
+_FORMATTER = "skybkg_adapters.butler_repo.formatter.SkyFitsFormatter"
 
 
 def create_butler_repo(
@@ -86,40 +86,50 @@ def create_butler_repo(
         A data id lacks a key its dimensions need.
     """
     try:
-        from lsst.daf.butler import Butler, DatasetRef, DatasetType, FileDataset
+        from lsst.daf.butler import (
+            Butler,
+            DataCoordinate,
+            DatasetRef,
+            DatasetType,
+            FileDataset,
+        )
     except ImportError:
         raise MissingDependency(
             "Creating a Butler repository needs lsst-daf-butler: pip install 'glue-skybkg[butler]'"
         ) from None
 
     root = Path(root)
-    products = [(dt, dict(data_id), Path(path)) for dt, data_id, path in products]
+    entries = [(dt, dict(data_id), Path(path)) for dt, data_id, path in products]
     Butler.makeRepo(str(root))
-    butler = Butler(str(root), writeable=True)
+    butler = Butler.from_config(str(root), writeable=True)
     registry = butler.registry
     universe = butler.dimensions
 
-    _insert_dimensions(registry, products, instrument, skymap)
-    types = dict(DP02_DATASET_TYPES)
-    for dataset_type, data_id, _ in products:
-        dimensions = _VISIT_DIMENSIONS if "visit" in data_id else _COADD_DIMENSIONS
-        types.setdefault(dataset_type, dimensions)
+    _insert_dimensions(registry, entries, instrument, skymap)
+    types: dict[str, tuple[str, ...]] = dict(DP02_DATASET_TYPES)
+    for dataset_type, data_id, _ in entries:
+        types.setdefault(
+            dataset_type, _VISIT_DIMENSIONS if "visit" in data_id else _COADD_DIMENSIONS
+        )
     for name, dimensions in types.items():
         storage = _STORAGE_CLASSES[product_kind(name)]
         registry.registerDatasetType(DatasetType(name, dimensions, storage, universe=universe))
     registry.registerRun(run)
 
     datasets = []
-    for dataset_type, data_id, path in products:
+    for dataset_type, data_id, path in entries:
         full_id = _governed(data_id, types[dataset_type], instrument, skymap)
-        ref = DatasetRef(registry.getDatasetType(dataset_type), full_id, run=run)
+        coordinate = DataCoordinate.standardize(full_id, universe=universe)
+        ref = DatasetRef(registry.getDatasetType(dataset_type), coordinate, run=run)
         datasets.append(FileDataset(path=str(path.resolve()), refs=[ref], formatter=_FORMATTER))
     if datasets:
         butler.ingest(*datasets, transfer=transfer)
     return root
 
 
-def _governed(data_id: dict, dimensions: tuple[str, ...], instrument: str, skymap: str) -> dict:
+def _governed(
+    data_id: Mapping[str, Any], dimensions: tuple[str, ...], instrument: str, skymap: str
+) -> dict[str, Any]:
     """``data_id`` restricted to ``dimensions`` with the governor values added."""
     full = {"instrument": instrument, "skymap": skymap, **data_id}
     return {key: full[key] for key in dimensions}
@@ -142,37 +152,69 @@ def _insert_dimensions(registry, products, instrument: str, skymap: str) -> None
             _require(data_id, ("tract", "patch", "band"))
             patches.add((int(data_id["tract"]), int(data_id["patch"])))
 
-    registry.insertDimensionData("instrument", {
-        "name": instrument, "visit_max": 10**8, "exposure_max": 10**8,
-        "detector_max": 1000, "class_name": _INSTRUMENT_CLASSES.get(instrument),
-    })
+    registry.insertDimensionData(
+        "instrument",
+        {
+            "name": instrument,
+            "visit_max": 10**8,
+            "exposure_max": 10**8,
+            "detector_max": 1000,
+            "class_name": _INSTRUMENT_CLASSES.get(instrument),
+        },
+    )
     if filters:
-        registry.insertDimensionData("physical_filter", *(
-            {"instrument": instrument, "name": name, "band": band} for name, band in filters.items()
-        ))
+        registry.insertDimensionData(
+            "physical_filter",
+            *(
+                {"instrument": instrument, "name": name, "band": band}
+                for name, band in filters.items()
+            ),
+        )
         registry.insertDimensionData(
             "day_obs", *({"instrument": instrument, "id": d} for d in days)
         )
         registry.insertDimensionData(
             "detector", *(_detector_record(instrument, d) for d in detectors)
         )
-        registry.insertDimensionData("visit", *(
-            {"instrument": instrument, "id": visit, "name": str(visit),
-             "physical_filter": physical_filter, "day_obs": day_obs}
-            for visit, (physical_filter, day_obs) in visits.items()
-        ))
-    registry.insertDimensionData("skymap", {
-        "name": skymap, "hash": skymap.encode(), "tract_max": 10**5,
-        "patch_nx_max": _PATCHES_PER_SIDE, "patch_ny_max": _PATCHES_PER_SIDE,
-    })
+        registry.insertDimensionData(
+            "visit",
+            *(
+                {
+                    "instrument": instrument,
+                    "id": visit,
+                    "name": str(visit),
+                    "physical_filter": physical_filter,
+                    "day_obs": day_obs,
+                }
+                for visit, (physical_filter, day_obs) in visits.items()
+            ),
+        )
+    registry.insertDimensionData(
+        "skymap",
+        {
+            "name": skymap,
+            "hash": skymap.encode(),
+            "tract_max": 10**5,
+            "patch_nx_max": _PATCHES_PER_SIDE,
+            "patch_ny_max": _PATCHES_PER_SIDE,
+        },
+    )
     tracts = sorted({tract for tract, _ in patches})
     if tracts:
         registry.insertDimensionData("tract", *({"skymap": skymap, "id": t} for t in tracts))
-        registry.insertDimensionData("patch", *(
-            {"skymap": skymap, "tract": tract, "id": patch,
-             "cell_x": patch % _PATCHES_PER_SIDE, "cell_y": patch // _PATCHES_PER_SIDE}
-            for tract, patch in sorted(patches)
-        ))
+        registry.insertDimensionData(
+            "patch",
+            *(
+                {
+                    "skymap": skymap,
+                    "tract": tract,
+                    "id": patch,
+                    "cell_x": patch % _PATCHES_PER_SIDE,
+                    "cell_y": patch // _PATCHES_PER_SIDE,
+                }
+                for tract, patch in sorted(patches)
+            ),
+        )
 
 
 def _require(data_id: Mapping[str, Any], keys: tuple[str, ...]) -> None:
@@ -188,6 +230,10 @@ def _detector_record(instrument: str, detector: int) -> dict:
     full_name = detector_full_name(instrument, detector) or f"D{detector:03d}"
     raft, _, name_in_raft = full_name.partition("_")
     return {
-        "instrument": instrument, "id": detector, "full_name": full_name,
-        "raft": raft or None, "name_in_raft": name_in_raft or full_name, "purpose": "SCIENCE",
+        "instrument": instrument,
+        "id": detector,
+        "full_name": full_name,
+        "raft": raft or None,
+        "name_in_raft": name_in_raft or full_name,
+        "purpose": "SCIENCE",
     }

@@ -10,20 +10,62 @@ than writing the output once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import numpy as np
-from numba import njit
 
+from ..errors import RenderError
+from ..geometry import BBox
+from ..styles import ApproxStyle, InterpStyle, UndersampleStyle, max_interp_style, min_interp_points
 from . import _chebyshev, _interp
-from .container import BackgroundLayer, BBox
-from .errors import RenderError
-from .styles import ApproxStyle, InterpStyle, UndersampleStyle, max_interp_style, min_interp_points
+from ._rows import KIND_CHEBYSHEV, KIND_INTERP, fit_columns, render_rows
 
-__all__ = ["bin_centers", "render_layers"]
+__all__ = ["RenderableLayer", "bin_centers", "render_layers"]
 
-_KIND_INTERP = 0
-_KIND_CHEBYSHEV = 1
+
+class RenderableLayer(Protocol):
+    """What the renderer reads of a background entry (a ``BackgroundLayer`` is one)."""
+
+    @property
+    def values(self) -> np.ndarray:
+        """Bin values, shape ``(ny, nx)``."""
+
+    @property
+    def variance(self) -> np.ndarray | None:
+        """The stats image's "variance" plane (Chebyshev weights), or None for ones."""
+
+    @property
+    def bbox(self) -> BBox:
+        """The full-resolution image the bins tile, parent pixels."""
+
+    @property
+    def interp_style(self) -> InterpStyle:
+        """How bins are interpolated."""
+
+    @property
+    def undersample_style(self) -> UndersampleStyle:
+        """What to do with too few bins for the style."""
+
+    @property
+    def approx_style(self) -> ApproxStyle:
+        """UNKNOWN to interpolate, CHEBYSHEV to fit."""
+
+    @property
+    def approx_order_x(self) -> int:
+        """Chebyshev order along x."""
+
+    @property
+    def approx_order_y(self) -> int:
+        """Chebyshev order along y (-1: the same as x)."""
+
+    @property
+    def approx_weighting(self) -> bool:
+        """Whether the fit weights bins by ``1 / variance``."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(ny, nx)`` bins."""
 
 
 def bin_centers(length: int, n: int) -> np.ndarray:
@@ -53,7 +95,9 @@ def bin_centers(length: int, n: int) -> np.ndarray:
     return starts + 0.5 * (ends - starts) - 0.5
 
 
-def render_layers(layers: Sequence[BackgroundLayer], bbox: BBox | None = None) -> np.ndarray:
+def render_layers(
+    layers: Sequence[RenderableLayer], bbox: BBox | Iterable[int] | None = None
+) -> np.ndarray:
     """Sum of the rendered background entries, float32, as afw ``BackgroundList.getImage()``.
 
     Parameters
@@ -82,34 +126,36 @@ def render_layers(layers: Sequence[BackgroundLayer], bbox: BBox | None = None) -
     layers = tuple(layers)
     if not layers:
         raise RenderError("nothing to render: the background has no layers")
-    full = layers[0].bbox
+    full = BBox.coerce(layers[0].bbox)
     for index, layer in enumerate(layers):
-        if layer.bbox[2:] != full[2:]:
+        box = BBox.coerce(layer.bbox)
+        if box.shape != full.shape:
             raise RenderError(
-                f"layer {index} covers a {layer.bbox[2]}x{layer.bbox[3]} image but layer 0 covers "
-                f"{full[2]}x{full[3]}; afw cannot add them"
+                f"layer {index} covers a {box.width}x{box.height} image but layer 0 covers "
+                f"{full.width}x{full.height}; afw cannot add them"
             )
     x0, y0, width, height = _checked_bbox(bbox, full)
     # afw adds entries by array position, so a window is taken in layer 0's frame for all
-    local_x, local_y = x0 - full[0], y0 - full[1]
+    local_x, local_y = x0 - full.x0, y0 - full.y0
 
     kinds = np.empty(len(layers), np.int64)
     slots = np.empty(len(layers), np.int64)
-    interp, cheb = [], []
+    interp: list[tuple[RenderableLayer, InterpStyle]] = []
+    cheb: list[tuple[int, np.ndarray]] = []
     for index, layer in enumerate(layers):
         style = _checked_style(layer, index)
         if layer.approx_style != ApproxStyle.UNKNOWN:
-            kinds[index], slots[index] = _KIND_CHEBYSHEV, len(cheb)
+            kinds[index], slots[index] = KIND_CHEBYSHEV, len(cheb)
             cheb.append(_chebyshev_fit(layer, index))
         else:
-            kinds[index], slots[index] = _KIND_INTERP, len(interp)
+            kinds[index], slots[index] = KIND_INTERP, len(interp)
             interp.append((layer, style))
 
     grids, xcens, nxs, styles, unders = _interp_stacks(interp, local_y, height, slots)
     orders = np.array([order for order, _ in cheb] or [0], np.int64)
     max_order = int(orders.max())
-    tx = _chebyshev.basis(local_x, width, full[2], max_order)
-    ty = _chebyshev.basis(local_y, height, full[3], max_order)
+    tx = _chebyshev.basis(local_x, width, full.width, max_order)
+    ty = _chebyshev.basis(local_y, height, full.height, max_order)
     ey = np.zeros((max(len(cheb), 1), max_order + 1, height))
     for slot, (order, grid) in enumerate(cheb):
         # collapse the y dependence once per row: e_a(y) = sum_b C[a, b] T_b(y)
@@ -117,42 +163,32 @@ def render_layers(layers: Sequence[BackgroundLayer], bbox: BBox | None = None) -
 
     out = np.empty((height, width), np.float32)
     info = np.zeros(4, np.int64)
-    _render_rows(
-        out, local_x, kinds, slots, grids, xcens, nxs, styles, unders, tx, ey, orders, info
-    )
+    render_rows(out, local_x, kinds, slots, grids, xcens, nxs, styles, unders, tx, ey, orders, info)
     if info[0] != _interp.STATUS_OK:
-        layer_index = int(np.flatnonzero((kinds == _KIND_INTERP) & (slots == info[1]))[0])
+        layer_index = int(np.flatnonzero((kinds == KIND_INTERP) & (slots == info[1]))[0])
         where = f"image row {y0 + int(info[2])} (parent)"
         raise _fit_error(layers[layer_index], layer_index, where, int(info[0]), int(info[3]))
     return out
 
 
-def _checked_bbox(bbox: BBox | None, full: BBox) -> BBox:
-    """The requested box as ints, which must lie inside ``full``."""
+def _checked_bbox(bbox: BBox | Iterable[int] | None, full: BBox) -> BBox:
+    """The requested box as a BBox, which must lie inside ``full``."""
     if bbox is None:
         return full
     try:
-        x0, y0, width, height = (int(v) for v in bbox)
+        box = BBox(*(int(v) for v in bbox))
     except (TypeError, ValueError):
         raise RenderError(f"bbox must be (x0, y0, width, height) integers; got {bbox!r}") from None
-    fx0, fy0, fwidth, fheight = full
-    if (
-        width < 1
-        or height < 1
-        or x0 < fx0
-        or y0 < fy0
-        or x0 + width > fx0 + fwidth
-        or y0 + height > fy0 + fheight
-    ):
+    if box.width < 1 or box.height < 1 or not full.contains(box):
         raise RenderError(
-            f"requested bbox {(x0, y0, width, height)} is not inside the background bbox "
+            f"requested bbox {tuple(box)} is not inside the background bbox "
             f"{tuple(full)} (both (x0, y0, width, height) in parent pixels)"
         )
-    return x0, y0, width, height
+    return box
 
 
-def _checked_style(layer: BackgroundLayer, index: int) -> InterpStyle:
-    """afw's global undersampling check: the style to interpolate with, or RenderError."""
+def _checked_style(layer: RenderableLayer, index: int) -> InterpStyle:
+    """Afw's global undersampling check: the style to interpolate with, or RenderError."""
     ny, nx = layer.shape
     style = layer.interp_style
     try:
@@ -187,8 +223,8 @@ def _fit_error(layer, index, where, status, count) -> RenderError:
     )
 
 
-def _chebyshev_fit(layer: BackgroundLayer, index: int) -> tuple[int, np.ndarray]:
-    """afw ApproximateChebyshev of one entry: ``(order, C[x power, y power])``."""
+def _chebyshev_fit(layer: RenderableLayer, index: int) -> tuple[int, np.ndarray]:
+    """Afw ApproximateChebyshev of one entry: ``(order, C[x power, y power])``."""
     order = layer.approx_order_x
     order_y = order if layer.approx_order_y == -1 else layer.approx_order_y
     if order != order_y:
@@ -199,11 +235,13 @@ def _chebyshev_fit(layer: BackgroundLayer, index: int) -> tuple[int, np.ndarray]
     if order < 0:
         raise RenderError(f"layer {index}: Chebyshev order must be >= 0; got {order}")
     ny, nx = layer.shape
-    width, height = layer.bbox[2:]
+    height, width = BBox.coerce(layer.bbox).shape
     if layer.approx_weighting:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # afw divides int 1 by the float pixel: the weight is rounded to float32
-            weights = np.float32(1.0) / layer.variance
+            weights = np.float32(1.0) / (
+                np.ones_like(layer.values) if layer.variance is None else layer.variance
+            )
     else:
         weights = np.ones_like(layer.values)
     a_mat, rhs = _chebyshev.normal_equations(
@@ -235,7 +273,7 @@ def _interp_stacks(interp, local_y, height, slots):
     unders = np.zeros_like(nxs)
     for slot, (layer, style) in enumerate(interp):
         ny, nx = layer.shape
-        width, full_height = layer.bbox[2:]
+        full_height, width = BBox.coerce(layer.bbox).shape
         xcen, ycen = bin_centers(width, nx), bin_centers(full_height, ny)
         index = int(np.flatnonzero(slots == slot)[0])
         for name, cen in (("x", xcen), ("y", ycen)):
@@ -245,7 +283,7 @@ def _interp_stacks(interp, local_y, height, slots):
                     "centres repeat and GSL (and afw) cannot interpolate; use fewer bins"
                 )
         info = np.zeros(4, np.int64)
-        _fit_columns(
+        fit_columns(
             layer.values, ycen, int(style), int(layer.undersample_style), local_y, grids[slot], info
         )
         if info[0] != _interp.STATUS_OK:
@@ -254,87 +292,3 @@ def _interp_stacks(interp, local_y, height, slots):
         xcens[slot, :nx] = xcen
         nxs[slot], styles[slot], unders[slot] = nx, int(style), int(layer.undersample_style)
     return grids, xcens, nxs, styles, unders
-
-
-@njit(cache=True)
-def _finite_points(values, positions, n, xs, ys):
-    """Copy the non-NaN ``values[:n]`` and their positions into ``xs``/``ys``; returns the count.
-
-    afw drops NaN bins before fitting each column and each row (lsst-formats.md 2.2).
-    """
-    count = 0
-    for i in range(n):
-        v = values[i]
-        if not np.isnan(v):
-            xs[count] = positions[i]
-            ys[count] = v
-            count += 1
-    return count
-
-
-@njit(cache=True)
-def _fit_columns(values, ycen, style, undersample, y_start, grid, info):
-    """Interpolate every bin column along y at rows ``y_start ..`` into ``grid[column]``."""
-    ny, nx = values.shape
-    scratch = _interp.work_arrays(ny)
-    for ix in range(nx):
-        status, count = _interp_line(
-            values[:, ix], ycen, ny, style, undersample, y_start, grid[ix], scratch
-        )
-        if status != _interp.STATUS_OK:
-            info[0], info[1], info[2], info[3] = status, 0, ix, count
-            return
-
-
-@njit(cache=True)
-def _render_rows(
-    out, x_start, kinds, slots, grids, xcens, nxs, styles, unders, tx, ey, orders, info
-):
-    """Fill ``out`` row by row, adding each entry's float32 row in list order."""
-    nx_max = xcens.shape[1]
-    scratch = _interp.work_arrays(nx_max)
-    acc = np.empty(out.shape[1])
-    row_buffer = np.empty(out.shape[1], np.float32)
-    e = np.empty(ey.shape[1])
-    for r in range(out.shape[0]):
-        row = out[r]
-        for layer in range(kinds.shape[0]):
-            slot = slots[layer]
-            # entry 0 is written in place; later entries are rounded to float32 on their
-            # own and then added, as afw's image += image does
-            if kinds[layer] == _KIND_CHEBYSHEV:
-                order = orders[slot]
-                for a in range(order + 1):
-                    e[a] = ey[slot, a, r]
-                _chebyshev.row_values(e, tx, order, row, acc, layer > 0)
-            else:
-                dst = row if layer == 0 else row_buffer
-                status, count = _interp_line(
-                    grids[slot, :, r], xcens[slot], nxs[slot], styles[slot], unders[slot],
-                    x_start, dst, scratch,
-                )
-                if status != _interp.STATUS_OK:
-                    info[0], info[1], info[2], info[3] = status, slot, r, count
-                    return
-                if layer > 0:
-                    for j in range(row.shape[0]):
-                        row[j] += row_buffer[j]
-
-
-@njit(cache=True)
-def _interp_line(values, positions, n, style, undersample, t_start, dst, scratch):
-    """Fit the finite ``values[:n]`` at ``positions`` and evaluate at ``t_start ..`` into ``dst``.
-
-    One step of afw's separable interpolation: a bin column along y (:func:`_fit_columns`)
-    or one output row along x (:func:`_render_rows`). Returns ``(status, finite count)``;
-    ``dst`` is untouched unless the status is OK. Kept out of the row loop's body so the
-    Chebyshev loops there stay tight.
-    """
-    xs, ys, kx, ky, b, c, d, work = scratch
-    count = _finite_points(values, positions, n, xs, ys)
-    m, mode, status = _interp.fit_with_fallback(
-        xs, ys, count, style, undersample, kx, ky, b, c, d, work
-    )
-    if status == _interp.STATUS_OK:
-        _interp.evaluate(kx, ky, b, c, d, m, mode, t_start, dst)
-    return status, count

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["scaled", "basis", "normal_equations", "coefficient_grid", "row_values"]
+__all__ = ["basis", "coefficient_grid", "normal_equations", "row_values", "scaled"]
 
 
 @njit(cache=True)

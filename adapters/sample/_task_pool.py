@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from .errors import SkybkgError
+from ..errors import SkybkgError
 
 __all__ = ["run_tasks"]
 
@@ -57,15 +57,21 @@ def run_tasks(
     target = f"{function.__module__}:{function.__qualname__}"
     worker = subprocess.Popen(
         [sys.executable, "-m", __name__, target, argument],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    stdin, stdout = worker.stdin, worker.stdout
+    assert stdin is not None  # a pipe
+    assert stdout is not None  # a pipe
 
     def feed() -> None:
         try:
             while (task := take()) is not None:
-                worker.stdin.write(f"{task}\n")
-                worker.stdin.flush()
-                reply = worker.stdout.readline().strip()
+                stdin.write(f"{task}\n")
+                stdin.flush()
+                reply = stdout.readline().strip()
                 if reply != "ok":
                     failures.append(_reported(reply))
                     return
@@ -74,7 +80,7 @@ def run_tasks(
             failures.append(exc)
         finally:
             with contextlib.suppress(OSError):
-                worker.stdin.close()
+                stdin.close()
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()

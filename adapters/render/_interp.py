@@ -13,17 +13,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .styles import InterpStyle, UndersampleStyle, max_interp_style
+from ..styles import InterpStyle, UndersampleStyle, max_interp_style
 
 __all__ = [
-    "STATUS_OK",
-    "STATUS_TOO_FEW",
-    "STATUS_INIT_FAILED",
-    "MODE_STEPS",
     "MODE_CUBIC",
     "MODE_LINEAR",
-    "fit_with_fallback",
+    "MODE_STEPS",
+    "STATUS_INIT_FAILED",
+    "STATUS_OK",
+    "STATUS_TOO_FEW",
     "evaluate",
+    "fit_with_fallback",
     "work_arrays",
 ]
 
@@ -115,7 +115,7 @@ def _solve_symm_cyclic(diag, off, rhs, n, out, work):
 
 @njit(cache=True)
 def _cubic_from_curvatures(kx, ky, n, b, c, d):
-    """b and d of each interval from the second-derivative halves c (GSL cspline coeff_calc)."""
+    """B and d of each interval from the second-derivative halves c (GSL cspline coeff_calc)."""
     for i in range(n - 1):
         dx = kx[i + 1] - kx[i]
         dy = ky[i + 1] - ky[i]
@@ -223,7 +223,7 @@ def _fit_akima(kx, ky, n, b, c, d, periodic, work):
 
 @njit(cache=True)
 def _fit_constant(xs, ys, n, kx, ky, b, c, d):
-    """afw InterpolateConstant: one point is a constant; n >= 2 points are recentred."""
+    """Afw InterpolateConstant: one point is a constant; n >= 2 points are recentred."""
     if n == 1:
         kx[0] = xs[0]
         ky[0] = ys[0]

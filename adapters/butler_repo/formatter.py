@@ -20,8 +20,9 @@ class SkyFitsFormatter(FormatterV2):
     default_extension = ".fits"
     can_read_from_local_file = True
 
-    def read_from_local_file(self, path: str, component: str | None = None,
-                             expected_size: int = -1) -> Any:
+    def read_from_local_file(
+        self, path: str, component: str | None = None, expected_size: int = -1
+    ) -> Any:
         """The container for the file at ``path`` (exposure or background, by its headers)."""
         from ..lsst_fits import open_product
 
