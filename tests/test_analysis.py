@@ -10,9 +10,10 @@ from astropy.visualization import ZScaleInterval
 
 from glue_skybkg import analysis
 from glue_skybkg.analysis import (
+    BackgroundStats,
+    _median,
     background_stats,
     difference,
-    format_stats,
     histogram,
     restore,
     zscale_limits,
@@ -40,12 +41,12 @@ def notebook_stats(array, mask=None) -> dict:
     }
 
 
-def assert_same_stats(ours: dict, truth: dict) -> None:
-    assert ours["n_pixels"] == truth["n_pixels"]
-    assert ours["n_nan"] == truth["n_nan"]
+def assert_same_stats(ours: BackgroundStats, truth: dict) -> None:
+    assert ours.n_pixels == truth["n_pixels"]
+    assert ours.n_nan == truth["n_nan"]
     for key in STAT_KEYS:
         # bit-identical: same pairwise summation as numpy, exact selection for the median
-        assert ours[key] == truth[key], (key, ours[key], truth[key])
+        assert getattr(ours, key) == truth[key], (key, getattr(ours, key), truth[key])
 
 
 def noisy(shape, dtype=np.float32, seed=0, nan_fraction=0.0):
@@ -69,7 +70,8 @@ def test_stats_of_smooth_background_without_nan_use_the_fast_path(shape):
     a = (1000 + 0.01 * xx + 0.02 * yy + 1e-6 * xx * yy).astype(np.float32)
     stats = background_stats(a)
     assert_same_stats(stats, notebook_stats(a))
-    assert stats["n_pixels"] == a.size and stats["n_nan"] == 0
+    assert stats.n_pixels == a.size
+    assert stats.n_nan == 0
 
 
 def test_large_image_median_takes_the_sample_bracket_and_is_exact():
@@ -77,23 +79,23 @@ def test_large_image_median_takes_the_sample_bracket_and_is_exact():
     a[0, 0] = np.inf  # infinities are excluded like NaN but are not counted as NaN
     stats = background_stats(a)
     truth = notebook_stats(a)
-    assert stats["n_nan"] == 0
+    assert stats.n_nan == 0
     assert_same_stats(stats, truth)
 
 
 def test_median_falls_back_to_bucket_count_when_the_sample_misses():
-    n = 8 * analysis._MEDIAN_SAMPLE
-    stride = n // analysis._MEDIAN_SAMPLE
+    n = 8 * _median._MEDIAN_SAMPLE
+    stride = n // _median._MEDIAN_SAMPLE
     a = np.arange(n, dtype=np.float32) % 1000
-    a[::stride] = 1e6 + np.arange(analysis._MEDIAN_SAMPLE)  # the strided sample sees only these
-    assert background_stats(a)["median"] == np.median(a.astype(float))
-    assert background_stats(a[:-1])["median"] == np.median(a[:-1].astype(float))
+    a[::stride] = 1e6 + np.arange(_median._MEDIAN_SAMPLE)  # the strided sample sees only these
+    assert background_stats(a).median == np.median(a.astype(float))
+    assert background_stats(a[:-1]).median == np.median(a[:-1].astype(float))
 
 
 def test_even_count_median_is_the_float64_mean_of_the_middle_two():
     a = np.array([1.0, 2.0, np.float32(16777217.0), 3e7], dtype=np.float32)
     # middle values 2 and 16777216 (float32 rounding), mean in float64 = 8388609.0
-    assert background_stats(a)["median"] == 8388609.0
+    assert background_stats(a).median == 8388609.0
 
 
 def test_mask_selects_pixels_and_counts_nans_among_them():
@@ -101,21 +103,31 @@ def test_mask_selects_pixels_and_counts_nans_among_them():
     mask = np.random.default_rng(6).random(a.shape) < 0.4
     stats = background_stats(a, mask)
     assert_same_stats(stats, notebook_stats(a, mask))
-    assert stats["n_pixels"] == int(mask.sum())
-    assert stats["n_nan"] == int(np.isnan(a[mask]).sum())
+    assert stats.n_pixels == int(mask.sum())
+    assert stats.n_nan == int(np.isnan(a[mask]).sum())
 
 
 def test_hand_computed_values():
     a = np.array([[1.0, 2.0], [np.nan, 6.0]], dtype=np.float32)
     stats = background_stats(a)
-    assert stats == {
-        "n_pixels": 4, "n_nan": 1, "min": 1.0, "max": 6.0, "mean": 3.0, "median": 2.0,
+    assert stats.as_dict() == {
+        "n_pixels": 4,
+        "n_nan": 1,
+        "min": 1.0,
+        "max": 6.0,
+        "mean": 3.0,
+        "median": 2.0,
         "std": math.sqrt(14 / 3),
+        "unit": None,
     }
+    assert background_stats(a, unit="ct") == BackgroundStats(
+        4, 1, 1.0, 6.0, 3.0, 2.0, stats.std, "ct"
+    )
+    assert background_stats(a, unit="ct").format().endswith("\nUnit: ct")
 
 
 @pytest.mark.parametrize(
-    "array, mask, n_pixels, n_nan",
+    ("array", "mask", "n_pixels", "n_nan"),
     [
         (np.full((3, 4), np.nan, np.float32), None, 12, 12),
         (np.ones((3, 4), np.float32), np.zeros((3, 4), bool), 0, 0),
@@ -125,22 +137,24 @@ def test_hand_computed_values():
 )
 def test_no_finite_pixel_gives_nans_not_an_exception(array, mask, n_pixels, n_nan):
     stats = background_stats(array, mask)
-    assert stats["n_pixels"] == n_pixels and stats["n_nan"] == n_nan
-    assert all(math.isnan(stats[key]) for key in STAT_KEYS)
+    assert stats.n_pixels == n_pixels
+    assert stats.n_nan == n_nan
+    assert all(math.isnan(getattr(stats, key)) for key in STAT_KEYS)
 
 
 def test_constant_background_like_the_coadd_residual():
     a = np.full((40, 50), 0.0123, dtype=np.float32)
     stats = background_stats(a)
     assert_same_stats(stats, notebook_stats(a))
-    assert stats["min"] == stats["max"] == stats["median"] == float(np.float32(0.0123))
-    assert stats["std"] == np.std(a.astype(float))
+    assert stats.min == stats.max == stats.median == float(np.float32(0.0123))
+    assert stats.std == np.std(a.astype(float))
 
 
 def test_float32_extremes():
     f = np.finfo(np.float32)
-    a = np.array([f.max, -f.max, f.tiny, -f.tiny, f.smallest_subnormal, 0.0, -0.0, 1.0],
-                 dtype=np.float32)
+    a = np.array(
+        [f.max, -f.max, f.tiny, -f.tiny, f.smallest_subnormal, 0.0, -0.0, 1.0], dtype=np.float32
+    )
     assert_same_stats(background_stats(a), notebook_stats(a))
 
 
@@ -185,11 +199,13 @@ def test_histogram_default_range_equals_numpy_on_finite_values(dtype):
     a = noisy((200, 150), dtype, seed=11, nan_fraction=0.05)
     counts, edges = histogram(a, bins=1000)
     bkgd_array = np.asarray(a, dtype="float").flatten()  # the notebook's call, NaNs and all
-    ref_counts, ref_edges = np.histogram(bkgd_array, bins=1000, range=(
-        np.nanmin(bkgd_array), np.nanmax(bkgd_array)))
+    ref_counts, ref_edges = np.histogram(
+        bkgd_array, bins=1000, range=(np.nanmin(bkgd_array), np.nanmax(bkgd_array))
+    )
     np.testing.assert_array_equal(counts, ref_counts)
     np.testing.assert_array_equal(edges, ref_edges.astype(np.float64))
-    assert counts.dtype == np.int64 and edges.dtype == np.float64
+    assert counts.dtype == np.int64
+    assert edges.dtype == np.float64
     assert counts.sum() == np.isfinite(a).sum()  # the max lands in the last bin
 
 
@@ -257,7 +273,8 @@ def test_restore_adds_background_into_a_new_float32_array():
     restored = restore(image, background)
     np.testing.assert_array_equal(restored, image_before + background_before)
     assert restored.dtype == np.float32
-    assert not np.shares_memory(restored, image) and not np.shares_memory(restored, background)
+    assert not np.shares_memory(restored, image)
+    assert not np.shares_memory(restored, background)
     np.testing.assert_array_equal(image, image_before)
     np.testing.assert_array_equal(background, background_before)
 
@@ -268,7 +285,8 @@ def test_difference_is_a_minus_b_in_a_new_array():
     a_before = a.copy()
     diff = difference(a, b)
     np.testing.assert_array_equal(diff, a - b)
-    assert diff.dtype == np.float32 and not np.shares_memory(diff, a)
+    assert diff.dtype == np.float32
+    assert not np.shares_memory(diff, a)
     np.testing.assert_array_equal(a, a_before)
     assert difference(a, b.astype(np.float64)).dtype == np.float64
 
@@ -283,7 +301,7 @@ def test_shape_mismatch_names_both_shapes(function):
 
 
 def astropy_zscale(values):
-    """astropy's ZScaleInterval using every one of ``values`` (the grid sample is the input)."""
+    """Astropy's ZScaleInterval using every one of ``values`` (the grid sample is the input)."""
     return ZScaleInterval(n_samples=values.size).get_limits(values)
 
 
@@ -313,10 +331,12 @@ def test_zscale_of_a_tilted_plane_4072_wide_spans_the_plane():
     plane = np.tile(np.arange(4072, dtype=np.float32), (1000, 1))
     assert tuple(ZScaleInterval().get_limits(plane)) == (0.0, 0.0)  # the flaw we avoid
     vmin, vmax = zscale_limits(plane)
-    assert vmin <= 0.05 * 4071 and vmax >= 0.95 * 4071
+    assert vmin <= 0.05 * 4071
+    assert vmax >= 0.95 * 4071
     # masking out the right half leaves limits inside the left half
     vmin, vmax = zscale_limits(plane, plane < 2036)
-    assert vmin <= 0.05 * 2035 and 0.95 * 2035 <= vmax <= 2035
+    assert vmin <= 0.05 * 2035
+    assert 0.95 * 2035 <= vmax <= 2035
 
 
 def test_zscale_rejects_a_mask_of_another_shape():
@@ -326,10 +346,11 @@ def test_zscale_rejects_a_mask_of_another_shape():
 
 def test_zscale_without_finite_pixels_is_nan():
     vmin, vmax = zscale_limits(np.full((4, 4), np.nan, np.float32))
-    assert math.isnan(vmin) and math.isnan(vmax)
+    assert math.isnan(vmin)
+    assert math.isnan(vmax)
 
 
-# ------------------------------------------------------------------------------ format_stats
+# ------------------------------------------------------------------------- BackgroundStats.format
 
 
 def notebook_print(values, capsys, include_counts=True) -> str:
@@ -346,18 +367,17 @@ def notebook_print(values, capsys, include_counts=True) -> str:
     return capsys.readouterr().out
 
 
-def test_format_stats_is_the_notebook_print_output(capsys):
+def test_format_is_the_notebook_print_output(capsys):
     a = noisy((64, 80), seed=40)
     expected = notebook_print(np.asarray(a, dtype="float").flatten(), capsys)
-    assert format_stats(background_stats(a)) + "\n" == expected
+    assert background_stats(a).format() + "\n" == expected
     expected = notebook_print(np.asarray(a, dtype="float").flatten(), capsys, False)
-    assert format_stats(background_stats(a), include_counts=False) + "\n" == expected
+    assert background_stats(a).format(include_counts=False) + "\n" == expected
 
 
-def test_format_stats_exact_text():
-    stats = {"n_pixels": 4, "n_nan": 0, "min": 1.0, "max": 1e20, "mean": 0.1, "median": 2.5,
-             "std": 0.0}
-    assert format_stats(stats) == (
+def test_format_exact_text():
+    stats = BackgroundStats(n_pixels=4, n_nan=0, min=1.0, max=1e20, mean=0.1, median=2.5, std=0.0)
+    assert stats.format() == (
         "Number of pixels: 4\n"
         "Number of NaN pixels:  0\n"
         "Minimum pixel value:  1.0\n"
@@ -380,7 +400,7 @@ def test_big_endian_and_float16_inputs():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
-    "center, spread", [(1064.0, 70.0), (-3e6, 2000.0), (1e-3, 1e-4), (0.0, 5.0)]
+    ("center", "spread"), [(1064.0, 70.0), (-3e6, 2000.0), (1e-3, 1e-4), (0.0, 5.0)]
 )
 @pytest.mark.parametrize("kind", ["auto", "python floats", "array type"])
 def test_histogram_values_within_three_ulps_of_every_edge(dtype, center, spread, kind):

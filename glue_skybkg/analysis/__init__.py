@@ -1,0 +1,13 @@
+"""The notebook's numbers for a background or an image: statistics, histogram, arithmetic, zscale.
+
+Pure functions over numpy arrays (numpy + numba only: no glue, no Qt), so notebooks, dask
+workers and the glue plugin share one implementation.  The numba kernels load on first use.
+"""
+
+from . import arithmetic, hist, stats, zscale
+from .arithmetic import *
+from .hist import *
+from .stats import *
+from .zscale import *
+
+__all__ = [*arithmetic.__all__, *hist.__all__, *stats.__all__, *zscale.__all__]

@@ -1,0 +1,215 @@
+"""The numba kernels of the statistics and the histogram (imported on first use: numba is slow).
+
+Each kernel walks a flat array once; masks follow glue's convention (``True`` = pixel used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numba
+import numpy as np
+
+__all__ = [
+    "bucket",
+    "bucket_counts",
+    "collect_between",
+    "compact",
+    "count_select",
+    "histogram_counts",
+    "pairwise_sqdev",
+    "pairwise_sum",
+]
+
+_PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: leaves of its pairwise summation
+
+
+def _pairwise(squared: bool) -> Callable:
+    """Numpy's pairwise float64 sum of ``a[start:start+n]``, or of ``(a - mu)**2`` if ``squared``.
+
+    The same leaves (8 interleaved accumulators over blocks of up to 128) and the same split
+    points as numpy, so the sums are bit-identical to ``np.sum``/``np.std`` of the float64
+    values.  ``squared`` is a compile-time constant of each kernel (numba folds the branch of
+    ``term``), so one source serves both without a runtime test in the inner loop.
+    """
+
+    @numba.njit(cache=True, nogil=True, inline="always")
+    def term(v, mu):
+        if squared:
+            d = np.float64(v) - mu
+            return d * d
+        return np.float64(v)
+
+    @numba.njit(cache=True, nogil=True)
+    def pairwise(a, start, n, mu):
+        if n < 8:
+            res = 0.0
+            for i in range(n):
+                res += term(a[start + i], mu)
+            return res
+        if n <= _PAIRWISE_BLOCK:
+            r0 = term(a[start], mu)
+            r1 = term(a[start + 1], mu)
+            r2 = term(a[start + 2], mu)
+            r3 = term(a[start + 3], mu)
+            r4 = term(a[start + 4], mu)
+            r5 = term(a[start + 5], mu)
+            r6 = term(a[start + 6], mu)
+            r7 = term(a[start + 7], mu)
+            stop = n - n % 8
+            for i in range(start + 8, start + stop, 8):
+                r0 += term(a[i], mu)
+                r1 += term(a[i + 1], mu)
+                r2 += term(a[i + 2], mu)
+                r3 += term(a[i + 3], mu)
+                r4 += term(a[i + 4], mu)
+                r5 += term(a[i + 5], mu)
+                r6 += term(a[i + 6], mu)
+                r7 += term(a[i + 7], mu)
+            res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+            for i in range(start + stop, start + n):
+                res += term(a[i], mu)
+            return res
+        half = n // 2
+        half -= half % 8
+        return pairwise(a, start, half, mu) + pairwise(a, start + half, n - half, mu)
+
+    return pairwise
+
+
+pairwise_sum = _pairwise(squared=False)
+"""``pairwise_sum(a, start, n, 0.0)``: numpy's float64 sum of ``a[start:start+n]``."""
+pairwise_sqdev = _pairwise(squared=True)
+"""``pairwise_sqdev(a, start, n, mu)``: numpy's float64 sum of ``(a - mu)**2``."""
+
+
+@numba.njit(cache=True, nogil=True)
+def count_select(a, mask):
+    """Considered pixels, NaNs among them, finite ones, and their finite min and max."""
+    n_used = 0
+    n_nan = 0
+    n_finite = 0
+    lo = np.inf
+    hi = -np.inf
+    for i in range(a.size):
+        if mask is not None and not mask[i]:
+            continue
+        n_used += 1
+        v = np.float64(a[i])
+        if v - v == 0.0:
+            n_finite += 1
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+        elif v != v:
+            n_nan += 1
+    return n_used, n_nan, n_finite, lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
+def compact(a, mask, out):
+    """Copy the finite considered values of ``a`` into ``out`` in order; return how many."""
+    k = 0
+    for i in range(a.size):
+        if mask is not None and not mask[i]:
+            continue
+        v = a[i]
+        if v - v == 0.0:
+            out[k] = v
+            k += 1
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def bucket(v, lo, scale, top):
+    """The median bucket of value ``v``: a non-decreasing function of ``v``."""
+    return min(int((np.float64(v) - lo) * scale), top)
+
+
+@numba.njit(cache=True, nogil=True)
+def bucket_counts(a, lo, scale, counts):
+    """Count the values of ``a`` per bucket; four interleaved counters break store chains."""
+    top = counts.shape[1] - 1
+    n = a.size
+    stop = n - n % 4
+    for i in range(0, stop, 4):
+        counts[0, bucket(a[i], lo, scale, top)] += 1
+        counts[1, bucket(a[i + 1], lo, scale, top)] += 1
+        counts[2, bucket(a[i + 2], lo, scale, top)] += 1
+        counts[3, bucket(a[i + 3], lo, scale, top)] += 1
+    for i in range(stop, n):
+        counts[0, bucket(a[i], lo, scale, top)] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def collect_between(a, vmin, vmax, out):
+    """Count values below ``vmin`` and copy those in ``[vmin, vmax]`` into ``out``.
+
+    Returns ``(below, inside)``; values past ``out``'s capacity are counted, not stored.  Blocks
+    of 256 are tested with vectorised compares and only blocks with a hit are copied from.
+    """
+    below = 0
+    inside = 0
+    hit = np.empty(256, dtype=np.bool_)
+    for start in range(0, a.size, 256):
+        block = a[start : start + 256]
+        hits = 0
+        for j in range(block.size):
+            v = block[j]
+            below += v < vmin
+            h = (v >= vmin) & (v <= vmax)
+            hit[j] = h
+            hits += h
+        if hits:
+            for j in range(block.size):
+                if hit[j]:
+                    if inside < out.size:
+                        out[inside] = block[j]
+                    inside += 1
+    return below, inside
+
+
+_NEAR_EDGE = np.int32(1 << 30)  # flags a bin index whose value may sit on a bin edge
+_HIST_BLOCK = 2048
+
+
+@numba.njit(cache=True, nogil=True)
+def histogram_counts(a, mask, lo_keep, hi_keep, zero, first, denom, nbins_f, tol, edges, counts):
+    """Bin ``a`` exactly as ``np.histogram``'s uniform-bin path does (see :func:`histogram`).
+
+    numpy computes ``int(((x - first) / denom) * nbins)`` and then moves a value one bin down
+    or up if the edge array says so.  The first loop does numpy's arithmetic in numpy's types
+    (``zero`` widens ``x`` to the bin type; ``first``, ``denom``, ``nbins_f`` carry the types of
+    numpy's operands), vectorised; only indices whose fractional part is within ``tol`` of a
+    bin edge can need that move, so only those look at ``edges`` in the second loop.  Rejected
+    values go to the spare last counter.  Four interleaved counter rows break store chains on
+    smooth images, where neighbours fall in the same bin.
+    """
+    nbins = counts.shape[1] - 1
+    last = nbins - 1
+    index = np.empty(_HIST_BLOCK, dtype=np.int32)
+    one = zero + 1
+    for start in range(0, a.size, _HIST_BLOCK):
+        block = a[start : start + _HIST_BLOCK]
+        for j in range(block.size):
+            x = block[j]
+            keep = (x >= lo_keep) & (x <= hi_keep)
+            if mask is not None:
+                keep = keep & mask[start + j]
+            f = (((x + zero) - first) / denom) * nbins_f
+            f = f if keep else zero
+            k = min(np.int32(f), last)
+            frac = f - k
+            k = (k | _NEAR_EDGE) if (frac < tol) | (frac > one - tol) else k
+            index[j] = k if keep else nbins
+        for j in range(block.size):
+            k = index[j]
+            if k & _NEAR_EDGE:
+                k ^= _NEAR_EDGE
+                x = block[j] + zero
+                if x < edges[k] and k > 0:
+                    k -= 1
+                if x >= edges[k + 1] and k != last:
+                    k += 1
+            counts[j & 3, k] += 1
