@@ -1,4 +1,4 @@
-"""glue_skybkg.bench: the quick run produces every row and prints the table (never timed)."""
+"""glue_skybkg.cli.bench: the quick run produces every row and prints the table (never timed)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import io
 import numpy as np
 import pytest
 
-from glue_skybkg import analysis, bench
+from glue_skybkg import analysis
+from glue_skybkg.cli import bench
+from glue_skybkg.cli.bench import cases, table
 
 
 @pytest.fixture(scope="module")
@@ -20,14 +22,28 @@ def quick_result():
 def test_quick_run_has_every_row(quick_result):
     result, _ = quick_result
     assert result["quick"] is True
-    assert tuple(result["shape"]) == bench.QUICK_SHAPE
-    assert list(result["rows"]) == [case.key for case in bench.CASES]
-    for key in ("floor", "render_ours_dp02", "render_ours_akima", "render_scipy", "stats_ours",
-                "stats_notebook", "hist_ours", "hist_numpy", "hist_fast", "read_ours_gzip",
-                "read_astropy_gzip", "read_ours_plain", "read_astropy_plain", "restore_ours",
-                "restore_inplace"):
+    assert tuple(result["shape"]) == cases.QUICK_SHAPE
+    assert list(result["rows"]) == [case.key for case in cases.CASES]
+    for key in (
+        "floor",
+        "render_ours_dp02",
+        "render_ours_akima",
+        "render_scipy",
+        "stats_ours",
+        "stats_notebook",
+        "hist_ours",
+        "hist_numpy",
+        "hist_fast",
+        "read_ours_gzip",
+        "read_astropy_gzip",
+        "read_ours_plain",
+        "read_astropy_plain",
+        "restore_ours",
+        "restore_inplace",
+    ):
         row = result["rows"][key]
-        assert row["ms"] is not None and row["ms"] >= 0, (key, row["note"])
+        assert row["ms"] is not None, (key, row["note"])
+        assert row["ms"] >= 0, (key, row["note"])
         assert row["x_floor"] is not None
         assert row["verdict"] == "quick"
     assert result["rows"]["stats_ours"]["speedup"] is not None
@@ -37,41 +53,45 @@ def test_quick_run_has_every_row(quick_result):
 def test_rows_that_cannot_run_say_why(quick_result):
     result, _ = quick_result
     lsst_images = result["rows"]["render_lsst_images"]
-    assert lsst_images["ms"] is None and lsst_images["note"].startswith("not importable")
+    assert lsst_images["ms"] is None
+    assert lsst_images["note"].startswith("not importable")
     assert "--quick" in result["rows"]["demo"]["note"]
     viewer, cold = result["rows"]["first_viewer"], result["rows"]["cold_viewer"]
     assert viewer["ms"] is not None or viewer["note"].startswith("not available")
     if viewer["ms"] is not None:  # the cold start includes imports and the same request
-        assert cold["ms"] > viewer["ms"] and cold["verdict"] == "quick"
+        assert cold["ms"] > viewer["ms"]
+        assert cold["verdict"] == "quick"
 
 
 def test_printed_table_lists_every_case(quick_result):
     result, text = quick_result
     lines = text.splitlines()
     assert lines[0].startswith("skybkg bench --quick: 128 x 136 float32")
-    for case in bench.CASES:
+    for case in cases.CASES:
         assert sum(case.label in line for line in lines) == 1, case.label
-    assert "not importable" in text and "+389 MiB" in text
-    assert text == bench.format_table(result) + "\n"
+    assert "not importable" in text
+    assert "+389 MiB" in text
+    assert text == table.format_table(result) + "\n"
 
 
 def test_verdicts_against_targets():
-    stats = next(c for c in bench.CASES if c.key == "stats_ours")
+    stats = next(c for c in cases.CASES if c.key == "stats_ours")
     row = {"ms": 30.0, "peak_extra_mib": 10.0, "image_mib": 62.1, "speedup": 8.0}
-    assert bench._verdict(stats, row, 8.0) == "PASS"
-    assert bench._verdict(stats, dict(row, ms=41.0), 8.0) == "MISS"  # > 5x floor
-    assert bench._verdict(stats, dict(row, speedup=4.0), 8.0) == "MISS"
-    assert bench._verdict(stats, dict(row, peak_extra_mib=70.0), 8.0) == "MISS"
-    viewer = next(c for c in bench.CASES if c.key == "first_viewer")
-    assert bench._verdict(viewer, {"ms": 1400.0}, None) == "PASS"
-    assert bench._verdict(viewer, {"ms": None}, None) == "MISS"
+    assert table.verdict(stats, row, 8.0) == "PASS"
+    assert table.verdict(stats, dict(row, ms=41.0), 8.0) == "MISS"  # > 5x floor
+    assert table.verdict(stats, dict(row, speedup=4.0), 8.0) == "MISS"
+    assert table.verdict(stats, dict(row, peak_extra_mib=70.0), 8.0) == "MISS"
+    viewer = next(c for c in cases.CASES if c.key == "first_viewer")
+    assert table.verdict(viewer, {"ms": 1400.0}, None) == "PASS"
+    assert table.verdict(viewer, {"ms": None}, None) == "MISS"
 
 
 def test_scipy_reference_renderer_interpolates_the_bins():
-    model = bench._akima_layer((40, 48))
-    rendered = bench._scipy_akima(model, (40, 48))
-    assert rendered.shape == (40, 48) and rendered.dtype == np.float32
+    model = cases._akima_layer((40, 48))
+    rendered = cases._scipy_akima(model, (40, 48))
+    assert rendered.shape == (40, 48)
+    assert rendered.dtype == np.float32
     # close to ours away from the edges (scipy is not afw's Akima, so not equal)
     ours = model.render()
     assert np.abs(rendered[8:-8, 8:-8] - ours[8:-8, 8:-8]).max() < 5.0
-    assert analysis.background_stats(rendered)["n_nan"] == 0
+    assert analysis.background_stats(rendered).n_nan == 0

@@ -14,11 +14,10 @@ import sys
 import numpy as np
 import pytest
 from _sample_set import shared_sample
+
+from glue_skybkg.cli import demo
 from skybkg_adapters import MissingDependency, ProductNotFound, SkybkgError
 from skybkg_adapters.lsst_fits import read_background, read_exposure
-
-from glue_skybkg import demo
-from glue_skybkg.analysis import format_stats
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -38,7 +37,8 @@ def demo_run(sample, tmp_path_factory):
 
 def _png_size(path):
     data = path.read_bytes()
-    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{path} is not a PNG"
+    assert data[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert data[12:16] == b"IHDR", f"{path} is not a PNG"
     return struct.unpack(">II", data[16:24])
 
 
@@ -46,13 +46,19 @@ def test_the_figures_are_written(demo_run):
     result, _ = demo_run
     names = sorted(path.name for path in result.out.glob("*.png"))
     assert names == [
-        "01_calexp.png", "02_calexpBackground.png", "03_calexpBackground_histogram.png",
-        "04_calexp_restored.png", "05_deepCoadd_calexp.png", "06_deepCoadd.png",
-        "07_deepCoadd_calexp_background.png", "08_deepCoadd_difference.png",
-    ]  # fmt: skip
+        "01_calexp.png",
+        "02_calexpBackground.png",
+        "03_calexpBackground_histogram.png",
+        "04_calexp_restored.png",
+        "05_deepCoadd_calexp.png",
+        "06_deepCoadd.png",
+        "07_deepCoadd_calexp_background.png",
+        "08_deepCoadd_difference.png",
+    ]
     for path in result.figures:
         width, height = _png_size(path)
-        assert 400 < width < 1000 and 300 < height < 1000
+        assert 400 < width < 1000
+        assert 300 < height < 1000
 
 
 def test_the_printed_statistics_are_the_notebooks(demo_run, sample):
@@ -76,37 +82,43 @@ def test_the_coadd_residual_is_constant_and_equals_the_difference(demo_run, samp
     result, text = demo_run
     level = float(read_background(sample.coadd_background).layers[0].values[0, 0])
     residual = result.stats["deepCoadd_calexp_background"]
-    assert residual["std"] == 0.0
-    assert residual["min"] == residual["max"] == residual["median"] == level
+    assert residual.std == 0.0
+    assert residual.min == residual.max == residual.median == level
     assert "Standard deviation in pixel values:  0.0\n" in text
     coadd = read_exposure(sample.coadd).image.astype("float")
     coadd_calexp = read_exposure(sample.coadd_calexp).image.astype("float")
     array = coadd.flatten() - coadd_calexp.flatten()
     difference = result.stats["difference"]
-    assert difference["mean"] == np.mean(array) and difference["std"] == np.std(array)
-    assert difference["mean"] == pytest.approx(level, abs=1e-6)
+    assert difference.mean == np.mean(array)
+    assert difference.std == np.std(array)
+    assert difference.mean == pytest.approx(level, abs=1e-6)
     # the difference block has no pixel-count lines, as in the notebook
-    block = format_stats(difference, include_counts=False)
-    assert block in text and f"Mean pixel value:  {np.mean(array)}" in block
+    block = difference.format(include_counts=False)
+    assert block in text
+    assert f"Mean pixel value:  {np.mean(array)}" in block
 
 
 def test_the_report_holds_the_numbers_and_figures(demo_run):
     result, _ = demo_run
     page = result.report.read_text()
     assert page.startswith("<!DOCTYPE html>")
-    for stats, counts in ((result.stats["calexpBackground"], True),
-                          (result.stats["deepCoadd_calexp_background"], True),
-                          (result.stats["difference"], False)):  # fmt: skip
-        assert format_stats(stats, include_counts=counts) in page
+    for stats, counts in (
+        (result.stats["calexpBackground"], True),
+        (result.stats["deepCoadd_calexp_background"], True),
+        (result.stats["difference"], False),
+    ):
+        assert stats.format(include_counts=counts) in page
     assert len(re.findall(r'src="data:image/png;base64,', page)) == 8
 
 
 def test_the_restored_calexp_is_a_new_image(demo_run, sample):
     result, text = demo_run
     calexp = read_exposure(sample.calexp)
-    match = re.search(r"calexp maximum pixel value: (\S+); with the background added back: (\S+)",
-                      text)  # fmt: skip
-    assert match and float(match.group(1)) == pytest.approx(float(np.max(calexp.image)), rel=1e-5)
+    match = re.search(
+        r"calexp maximum pixel value: (\S+); with the background added back: (\S+)", text
+    )
+    assert match
+    assert float(match.group(1)) == pytest.approx(float(np.max(calexp.image)), rel=1e-5)
     assert float(match.group(2)) > float(match.group(1))
     # the sample's calexp on disk is untouched
     assert float(np.median(calexp.image)) < 10.0
@@ -116,11 +128,13 @@ def test_a_second_run_reuses_the_sample(demo_run, sample, tmp_path):
     result, _ = demo_run
     files = [sample.root / product.path for product in sample.products]
     before = [path.stat().st_mtime_ns for path in files]
-    again = demo.run_demo(tmp_path / "again", sample_dir=sample.root, progress=False,
-                          stdout=io.StringIO())  # fmt: skip
+    again = demo.run_demo(
+        tmp_path / "again", sample_dir=sample.root, progress=False, stdout=io.StringIO()
+    )
     assert [path.stat().st_mtime_ns for path in files] == before
     assert again.stats["calexpBackground"] == result.stats["calexpBackground"]
-    assert set(again.products) == set(files) and len(again.products) == len(files)
+    assert set(again.products) == set(files)
+    assert len(again.products) == len(files)
 
 
 def test_glue_gets_each_background_after_its_image_in_reverse(demo_run, sample):
@@ -131,10 +145,16 @@ def test_glue_gets_each_background_after_its_image_in_reverse(demo_run, sample):
 
     # glue attaches a background to the latest same-bbox image still without one
     assert result.products == (
-        calexp(75), calexp(74), calexp(76), sample.coadd, sample.coadd_calexp,
-        calexp(76, "calexpBackground"), calexp(74, "calexpBackground"),
-        calexp(75, "calexpBackground"), sample.coadd_background,
-    )  # fmt: skip
+        calexp(75),
+        calexp(74),
+        calexp(76),
+        sample.coadd,
+        sample.coadd_calexp,
+        calexp(76, "calexpBackground"),
+        calexp(74, "calexpBackground"),
+        calexp(75, "calexpBackground"),
+        sample.coadd_background,
+    )
 
 
 def test_without_a_butler_the_demo_reads_the_plain_files(sample):
@@ -150,10 +170,15 @@ def test_without_a_butler_the_demo_reads_the_plain_files(sample):
 
 
 @pytest.mark.parametrize(
-    "env, expected",
-    [({}, False), ({"DISPLAY": ":0"}, True), ({"WAYLAND_DISPLAY": "wayland-0"}, True),
-     ({"QT_QPA_PLATFORM": "offscreen"}, True), ({"QT_QPA_PLATFORM": "xcb"}, False)],
-)  # fmt: skip
+    ("env", "expected"),
+    [
+        ({}, False),
+        ({"DISPLAY": ":0"}, True),
+        ({"WAYLAND_DISPLAY": "wayland-0"}, True),
+        ({"QT_QPA_PLATFORM": "offscreen"}, True),
+        ({"QT_QPA_PLATFORM": "xcb"}, False),
+    ],
+)
 def test_has_display(monkeypatch, env, expected):
     for key in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(key, raising=False)
@@ -164,8 +189,11 @@ def test_has_display(monkeypatch, env, expected):
 
 def test_a_missing_gui_extra_is_named(monkeypatch):
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name: None if name == "glue_qt" else real_find_spec(name))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name: None if name == "glue_qt" else real_find_spec(name),
+    )
     with pytest.raises(MissingDependency, match=r"pip install 'glue-skybkg\[qt\]'.*--no-gui"):
         demo.open_gui(["calexp.fits"])
 
@@ -180,14 +208,23 @@ def test_glue_that_cannot_start_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(subprocess, "run", aborted)
     with pytest.raises(SkybkgError, match=r"exit status -6.*report are written.*xcb.*--no-gui"):
         demo.open_gui(["/d/calexp.fits"], {"/d/calexp.fits": "calexp_512055_75"})
-    assert calls == [[sys.executable, "-m", "glue_skybkg.qt.launch", "/d/calexp.fits",
-                      "--label", "/d/calexp.fits=calexp_512055_75"]]
+    assert calls == [
+        [
+            sys.executable,
+            "-m",
+            "glue_skybkg.qt.launch",
+            "/d/calexp.fits",
+            "--label",
+            "/d/calexp.fits=calexp_512055_75",
+        ]
+    ]
 
 
 @pytest.mark.parametrize("status", [0, -signal.SIGINT, -signal.SIGTERM])
 def test_glue_closed_or_interrupted_by_the_user_is_not_an_error(monkeypatch, status):
-    monkeypatch.setattr(subprocess, "run",
-                        lambda command, check: subprocess.CompletedProcess(command, status))
+    monkeypatch.setattr(
+        subprocess, "run", lambda command, check: subprocess.CompletedProcess(command, status)
+    )
     assert demo.open_gui(["/d/calexp.fits"]) is None
 
 
@@ -195,16 +232,24 @@ def test_demo_names_products_by_dataset_type_and_data_id(demo_run):
     result, _ = demo_run
     labels = result.labels
     assert set(labels) == {str(p) for p in result.products}
-    assert sorted(labels.values()) == sorted([
-        "calexp_512055_74", "calexp_512055_75", "calexp_512055_76",
-        "calexpBackground_512055_74", "calexpBackground_512055_75", "calexpBackground_512055_76",
-        "deepCoadd_4226_17_r", "deepCoadd_calexp_4226_17_r",
-        "deepCoadd_calexp_background_4226_17_r",
-    ])
+    assert sorted(labels.values()) == sorted(
+        [
+            "calexp_512055_74",
+            "calexp_512055_75",
+            "calexp_512055_76",
+            "calexpBackground_512055_74",
+            "calexpBackground_512055_75",
+            "calexpBackground_512055_76",
+            "deepCoadd_4226_17_r",
+            "deepCoadd_calexp_4226_17_r",
+            "deepCoadd_calexp_background_4226_17_r",
+        ]
+    )
 
 
 def test_downsample_blocks_to_about_a_thousand_pixels():
-    from glue_skybkg import report
+    from glue_skybkg.cli import report
 
     shown, block = report.downsample(np.ones((4000, 4072), np.float32))
-    assert block == 6 and shown.shape == (666, 678)
+    assert block == 6
+    assert shown.shape == (666, 678)
