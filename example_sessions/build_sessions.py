@@ -1,6 +1,6 @@
 """Rebuild the example sessions from the sample: ``python example_sessions/build_sessions.py``.
 
-Each product is fetched from the sample through the plugin (source ``skybkg-sample``), so the
+Each product is fetched from the sample through the plugin (source ``sample:``), so the
 .glu files record dataset types and data ids, never this machine's paths or any pixels.
 """
 
@@ -48,42 +48,50 @@ def _save(app, name: str) -> Path:
 
 
 def calexp_session() -> Path:
-    """calexp + calexpBackground: the image, the background, the restored image."""
+    """Calexp + calexpBackground: the image, the background, the restored image."""
+    from glue_skybkg import actions
+    from glue_skybkg.fetching import PRODUCT_KINDS, load_products
+    from glue_skybkg.qt.display import show_component
+    from skybkg_adapters import SAMPLE_SPEC
     from skybkg_adapters.sample import CALEXP_DATA_ID
 
-    from glue_skybkg import actions
-    from glue_skybkg.loaders import PRODUCT_KINDS, load_products
-    from glue_skybkg.qt.display import show_component
-    from glue_skybkg.session import SAMPLE_SOURCE
-
     app = _app()
-    app.add_datasets(load_products(SAMPLE_SOURCE, PRODUCT_KINDS["visit"], dict(CALEXP_DATA_ID)))
+    app.add_datasets(load_products(SAMPLE_SPEC, PRODUCT_KINDS["visit"], dict(CALEXP_DATA_ID)))
     (calexp,) = app.data_collection
     actions.restore_background(calexp, app.data_collection)
-    _place(app, [show_component(app, calexp, "image", "notebook"),
+    _place(
+        app,
+        [
+            show_component(app, calexp, "image", "notebook"),
             show_component(app, calexp, "background", "linear"),
-            show_component(app, calexp, "image + background", "notebook")])
+            show_component(app, calexp, "image + background", "notebook"),
+        ],
+    )
     return _save(app, "calexp_background")
 
 
 def coadd_session() -> Path:
     """deepCoadd, deepCoadd_calexp (+ its background), their difference and the residual."""
+    from glue_skybkg import actions
+    from glue_skybkg.fetching import PRODUCT_KINDS, load_products
+    from glue_skybkg.qt.display import show_component
+    from skybkg_adapters import SAMPLE_SPEC
     from skybkg_adapters.sample import COADD_DATA_ID
 
-    from glue_skybkg import actions
-    from glue_skybkg.loaders import PRODUCT_KINDS, load_products
-    from glue_skybkg.qt.display import show_component
-    from glue_skybkg.session import SAMPLE_SOURCE
-
     app = _app()
-    app.add_datasets(load_products(SAMPLE_SOURCE, PRODUCT_KINDS["coadd"], dict(COADD_DATA_ID)))
+    app.add_datasets(load_products(SAMPLE_SPEC, PRODUCT_KINDS["coadd"], dict(COADD_DATA_ID)))
     coadd, coadd_calexp = app.data_collection
     result = actions.compare_with_stored_background(coadd, coadd_calexp, app.data_collection)
     difference = actions.difference(coadd, coadd_calexp, app.data_collection)
-    _place(app, [show_component(app, coadd_calexp, "image", "notebook"),
+    _place(
+        app,
+        [
+            show_component(app, coadd_calexp, "image", "notebook"),
             show_component(app, coadd, "image", "notebook"),
             show_component(app, coadd, difference.label, "linear"),
-            show_component(app, coadd, result.component.label, "linear")])
+            show_component(app, coadd, result.component.label, "linear"),
+        ],
+    )
     return _save(app, "coadd_difference")
 
 

@@ -18,7 +18,8 @@ from glue.config import autolinker
 from glue.core import Data
 from glue.core.component_id import ComponentID
 from glue.core.link_helpers import LinkSame
-from skybkg_adapters import BackgroundModel, SkybkgError
+
+from skybkg_adapters import BackgroundModel, BBox, GridMismatch, SkybkgError, read_background
 
 from . import analysis
 from .gluedata import (
@@ -33,22 +34,17 @@ from .gluedata import (
 from .session import ProductRecipe
 
 __all__ = [
-    "GridMismatch",
     "Comparison",
     "attach_background",
     "attach_pending_backgrounds",
-    "restore_background",
-    "difference",
-    "compare_with_stored_background",
-    "selection_mask",
-    "background_statistics",
     "background_histogram",
+    "background_statistics",
+    "compare_with_stored_background",
     "default_component",
+    "difference",
+    "restore_background",
+    "selection_mask",
 ]
-
-
-class GridMismatch(SkybkgError, ValueError):
-    """Two images (or an image and a background) do not cover the same pixels."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ class Comparison:
     """Result of :func:`compare_with_stored_background`: the residual component and its stats."""
 
     component: ComponentID
-    statistics: dict
+    statistics: analysis.BackgroundStats
 
 
 def _labels(data: Data) -> list[str]:
@@ -77,12 +73,11 @@ def _check_grid(a: Data, b: Data, what: str) -> None:
         )
 
 
-def _background_source(background: Any) -> tuple[BackgroundModel | None, ProductRecipe | None,
-                                                   np.ndarray | None, tuple]:
+def _background_source(
+    background: Any,
+) -> tuple[BackgroundModel | None, ProductRecipe | None, np.ndarray | None, BBox]:
     """(model, recipe, already-rendered pixels, bbox) of what attach_background was given."""
     if isinstance(background, str | os.PathLike):
-        from skybkg_adapters.lsst_fits import read_background
-
         model = read_background(background)
         return model, ProductRecipe(path=os.fspath(background)), None, model.bbox
     if isinstance(background, BackgroundModel):
@@ -102,7 +97,7 @@ def _background_source(background: Any) -> tuple[BackgroundModel | None, Product
         else:
             recipe = None
         pixels = np.asarray(comp.data)
-        return None, recipe, pixels, tuple(background.meta["bbox"])
+        return None, recipe, pixels, BBox.coerce(background.meta["bbox"])
     raise TypeError(
         "background must be a BackgroundList file path, a BackgroundModel or a background Data "
         f"opened by this plugin; got {type(background).__name__}"
@@ -135,7 +130,7 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
         The image already has a different background attached.
     """
     model, recipe, pixels, bbox = _background_source(background)
-    if tuple(bbox) != data_bbox(data):
+    if bbox != data_bbox(data):
         raise GridMismatch(
             f"the background covers bbox {tuple(bbox)} but {data.label!r} covers "
             f"{data_bbox(data)} (x0, y0, width, height); attach the background of this image"
@@ -149,8 +144,7 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
             "open the image again to use another one"
         )
     to = ComponentID(BACKGROUND, parent=data)
-    link = BackgroundLink(list(data.pixel_component_ids), to, recipe, model=model,
-                          rendered=pixels)
+    link = BackgroundLink(list(data.pixel_component_ids), to, recipe, model=model, rendered=pixels)
     data.add_component(link, to)
     return to
 
@@ -185,7 +179,7 @@ def _match_score(image: Data, background: Data) -> int:
     label = image.label or ""
     if not stem or not (label == stem or label.startswith(stem + "_")):
         return 0
-    return 3 if label[len(stem):] == rest else 1
+    return 3 if label[len(stem) :] == rest else 1
 
 
 def attach_pending_backgrounds(data_collection: Any) -> list:
@@ -200,10 +194,12 @@ def attach_pending_backgrounds(data_collection: Any) -> list:
     attached = []
     backgrounds = [d for d in data_collection if d.meta.get("skybkg_kind") == "background"]
     for bkg in backgrounds:
-        bbox = tuple(bkg.meta.get("bbox") or ())
+        bbox = BBox.coerce(bkg.meta["bbox"])
         images = [
-            d for d in data_collection
-            if d.meta.get("skybkg_kind") == "exposure" and data_bbox(d) == bbox
+            d
+            for d in data_collection
+            if d.meta.get("skybkg_kind") == "exposure"
+            and data_bbox(d) == bbox
             and BACKGROUND not in _labels(d)
         ]
         if not images:
@@ -231,11 +227,15 @@ def restore_background(data: Data, data_collection: Any = None) -> ComponentID:
     if RESTORED in _labels(data):
         return data.id[RESTORED]
     _require(data, IMAGE, "restore needs an exposure")
-    _require(data, BACKGROUND, "attach its background first (open the BackgroundList file "
-                               "or use attach_background)")
+    _require(
+        data,
+        BACKGROUND,
+        "attach its background first (open the BackgroundList file or use attach_background)",
+    )
     to = ComponentID(RESTORED, parent=data)
-    link = ArithmeticLink([data.id[IMAGE], data.id[BACKGROUND]], to, "restore",
-                          (None, IMAGE), (None, BACKGROUND))
+    link = ArithmeticLink(
+        [data.id[IMAGE], data.id[BACKGROUND]], to, "restore", (None, IMAGE), (None, BACKGROUND)
+    )
     data.add_component(link, to)
     return to
 
@@ -251,8 +251,13 @@ def _link_pixels(data_collection: Any, a: Data, b: Data) -> None:
         data_collection.add_link(LinkSame(ca, cb, data1=a, data2=b))
 
 
-def difference(data_a: Data, data_b: Data, data_collection: Any = None,
-               component_a: str = IMAGE, component_b: str = IMAGE) -> ComponentID:
+def difference(
+    data_a: Data,
+    data_b: Data,
+    data_collection: Any = None,
+    component_a: str = IMAGE,
+    component_b: str = IMAGE,
+) -> ComponentID:
     """``A - B`` of two images on one pixel grid, as a new component of ``data_a``.
 
     E.g. deepCoadd - deepCoadd_calexp, which should equal deepCoadd_calexp_background.
@@ -273,15 +278,17 @@ def difference(data_a: Data, data_b: Data, data_collection: Any = None,
     if label in _labels(data_a):
         return data_a.id[label]
     to = ComponentID(label, parent=data_a)
-    link = ArithmeticLink([data_a.id[component_a]], to, "difference",
-                          (None, component_a), (data_b, component_b))
+    link = ArithmeticLink(
+        [data_a.id[component_a]], to, "difference", (None, component_a), (data_b, component_b)
+    )
     data_a.add_component(link, to)
     _link_pixels(data_collection, data_a, data_b)
     return to
 
 
-def compare_with_stored_background(data_a: Data, data_b: Data,
-                                   data_collection: Any = None) -> Comparison:
+def compare_with_stored_background(
+    data_a: Data, data_b: Data, data_collection: Any = None
+) -> Comparison:
     """(deepCoadd - deepCoadd_calexp) - deepCoadd_calexp_background, with its statistics.
 
     ``data_b`` (or else ``data_a``) must have the stored background attached.  The residual
@@ -289,14 +296,23 @@ def compare_with_stored_background(data_a: Data, data_b: Data,
     coadds is the residual background.
     """
     holder = data_b if BACKGROUND in _labels(data_b) else data_a
-    _require(holder, BACKGROUND, f"attach the stored background (e.g. "
-                                 f"deepCoadd_calexp_background) to {data_b.label!r} first")
+    _require(
+        holder,
+        BACKGROUND,
+        f"attach the stored background (e.g. "
+        f"deepCoadd_calexp_background) to {data_b.label!r} first",
+    )
     diff = difference(data_a, data_b, data_collection)
     label = f"{diff.label} - {BACKGROUND}"
     if label not in _labels(data_a):
         to = ComponentID(label, parent=data_a)
-        link = ArithmeticLink([diff], to, "difference", (None, diff.label),
-                              (None if holder is data_a else holder, BACKGROUND))
+        link = ArithmeticLink(
+            [diff],
+            to,
+            "difference",
+            (None, diff.label),
+            (None if holder is data_a else holder, BACKGROUND),
+        )
         data_a.add_component(link, to)
     cid = data_a.id[label]
     return Comparison(cid, background_statistics(data_a, cid))
@@ -311,8 +327,9 @@ def default_component(data: Data) -> ComponentID:
     return data.main_components[0]
 
 
-def selection_mask(data: Data, subset_state: Any = None,
-                   exclude_mask_planes: Iterable[str] = ()) -> np.ndarray | None:
+def selection_mask(
+    data: Data, subset_state: Any = None, exclude_mask_planes: Iterable[str] = ()
+) -> np.ndarray | None:
     """Pixels used for statistics (``True`` = used): inside the subset, outside the mask planes.
 
     None means every pixel.  Mask planes are looked up in the Data's ``mask_planes`` meta.
@@ -338,13 +355,20 @@ def selection_mask(data: Data, subset_state: Any = None,
 
 
 def _component_values(data: Data, component: Any) -> np.ndarray:
-    cid = default_component(data) if component is None else (
-        data.id[component] if isinstance(component, str) else component)
+    cid = (
+        default_component(data)
+        if component is None
+        else (data.id[component] if isinstance(component, str) else component)
+    )
     return np.asarray(data.get_data(cid))
 
 
-def background_statistics(data: Data, component: Any = None, subset_state: Any = None,
-                          exclude_mask_planes: Iterable[str] = ()) -> dict:
+def background_statistics(
+    data: Data,
+    component: Any = None,
+    subset_state: Any = None,
+    exclude_mask_planes: Iterable[str] = (),
+) -> analysis.BackgroundStats:
     """The notebook's statistics block for one component, whole image or inside a subset.
 
     Parameters
@@ -360,19 +384,24 @@ def background_statistics(data: Data, component: Any = None, subset_state: Any =
 
     Returns
     -------
-    dict
-        ``n_pixels``, ``n_nan``, ``min``, ``max``, ``mean``, ``median``, ``std``
-        (see :func:`glue_skybkg.analysis.background_stats`).
+    BackgroundStats
+        The notebook's block (see :func:`glue_skybkg.analysis.background_stats`).
     """
     values = _component_values(data, component)
-    return analysis.background_stats(values, selection_mask(data, subset_state,
-                                                            exclude_mask_planes))
+    return analysis.background_stats(
+        values, selection_mask(data, subset_state, exclude_mask_planes)
+    )
 
 
-def background_histogram(data: Data, component: Any = None, subset_state: Any = None,
-                         exclude_mask_planes: Iterable[str] = (),
-                         bins: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+def background_histogram(
+    data: Data,
+    component: Any = None,
+    subset_state: Any = None,
+    exclude_mask_planes: Iterable[str] = (),
+    bins: int = 1000,
+) -> tuple[np.ndarray, np.ndarray]:
     """The notebook's histogram (1000 bins over the finite range) with the same selection."""
     values = _component_values(data, component)
-    return analysis.histogram(values, bins=bins,
-                              mask=selection_mask(data, subset_state, exclude_mask_planes))
+    return analysis.histogram(
+        values, bins=bins, mask=selection_mask(data, subset_state, exclude_mask_planes)
+    )

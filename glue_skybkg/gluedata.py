@@ -16,7 +16,8 @@ import numpy as np
 from glue.core import Data
 from glue.core.component import Component
 from glue.core.component_link import ComponentLink
-from skybkg_adapters import BackgroundModel, SkyImage
+
+from skybkg_adapters import BackgroundModel, BBox, FormatError, RenderError, SkybkgError, SkyImage
 
 from . import analysis
 from .session import ProductRecipe
@@ -25,16 +26,16 @@ __all__ = [
     "BACKGROUND",
     "IMAGE",
     "MASK",
-    "VARIANCE",
     "RESTORED",
-    "image_to_data",
+    "VARIANCE",
+    "ArithmeticLink",
+    "BackgroundLink",
+    "DerivedImageLink",
     "LazyPlane",
     "background_to_data",
     "data_bbox",
-    "DerivedImageLink",
-    "BackgroundLink",
-    "ArithmeticLink",
     "derived_link",
+    "image_to_data",
 ]
 
 IMAGE = "image"
@@ -46,19 +47,19 @@ RESTORED = "image + background"
 """Label of the restored image: the calexp with its subtracted background added back."""
 
 
-def _meta(kind: str, bbox: tuple[int, int, int, int], mask_planes: Mapping[str, int],
-          provenance: Any) -> dict[str, Any]:
+def _meta(kind: str, bbox: BBox, mask_planes: Mapping[str, int], provenance: Any) -> dict[str, Any]:
     # JSON literals only: glue saves a plain dict in meta without a saver.
     return {
         "skybkg_kind": kind,
-        "xy0": [int(bbox[0]), int(bbox[1])],
+        "xy0": [int(bbox.x0), int(bbox.y0)],
         "bbox": [int(v) for v in bbox],
         "mask_planes": {str(k): int(v) for k, v in mask_planes.items()},
         # Only a source product's provenance is kept, and without the file it was read from:
         # meta goes into sessions, which must not carry this machine's paths (glue's LoadLog
         # records a plain file's path, relative when asked).
-        "provenance": (dict(provenance.to_dict(), uri=None)
-                       if provenance and provenance.dataset_type else None),
+        "provenance": (
+            dict(provenance.to_dict(), uri=None) if provenance and provenance.dataset_type else None
+        ),
     }
 
 
@@ -91,6 +92,7 @@ class LazyPlane(Component):
 
     def __init__(self, load: Any, shape: tuple[int, ...]) -> None:
         super().__init__(None)  # glue's Component accepts a placeholder from subclasses
+        self._data: np.ndarray | None = None
         self._load = load
         self._shape = tuple(shape)
 
@@ -137,11 +139,10 @@ def background_to_data(bkg: BackgroundModel, label: str = "") -> Data:
     return data
 
 
-def data_bbox(data: Data) -> tuple[int, int, int, int]:
+def data_bbox(data: Data) -> BBox:
     """``(x0, y0, width, height)`` of a Data in parent pixels (xy0 from meta, else the origin)."""
     x0, y0 = data.meta.get("xy0") or (0, 0)
-    height, width = data.shape
-    return int(x0), int(y0), int(width), int(height)
+    return BBox.from_shape(data.shape, (x0, y0))
 
 
 def _render_recipe(*_pixels: np.ndarray) -> None:
@@ -199,9 +200,14 @@ class BackgroundLink(DerivedImageLink):
     after a session restore it is fetched again through the recipe on first access.
     """
 
-    def __init__(self, frm: list, to: Any, recipe: ProductRecipe | None,
-                 model: BackgroundModel | None = None,
-                 rendered: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        frm: list,
+        to: Any,
+        recipe: ProductRecipe | None,
+        model: BackgroundModel | None = None,
+        rendered: np.ndarray | None = None,
+    ) -> None:
         super().__init__(frm, to, using=_render_recipe)
         self.recipe = recipe
         self._model = model
@@ -209,14 +215,21 @@ class BackgroundLink(DerivedImageLink):
             rendered.setflags(write=False)
             self._cache, self._cache_key = rendered, ()
 
+    def describe(self) -> str:
+        """Where the background comes from, in words (for messages)."""
+        return self.recipe.describe() if self.recipe is not None else "built in memory"
+
     @property
     def model(self) -> BackgroundModel:
         """The background model (read through the recipe on first use)."""
         if self._model is None:
+            if self.recipe is None:
+                raise SkybkgError(
+                    f"the {self.get_to_id().label!r} component has neither a background model "
+                    "nor a recipe to fetch one; attach the background again"
+                )
             product = self.recipe.fetch()
             if not isinstance(product, BackgroundModel):
-                from skybkg_adapters import FormatError
-
                 raise FormatError(self.recipe.describe(), "is an exposure, not a background model")
             self._model = product
         return self._model
@@ -224,10 +237,8 @@ class BackgroundLink(DerivedImageLink):
     def _compute(self, data: Data, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
         model = self.model
         if model.shape != data.shape:
-            from skybkg_adapters import RenderError
-
             raise RenderError(
-                f"background {self.recipe.describe()} covers {model.shape[1]}x{model.shape[0]} "
+                f"background {self.describe()} covers {model.shape[1]}x{model.shape[0]} "
                 f"pixels but {data.label!r} is {data.shape[1]}x{data.shape[0]}; attach the "
                 "background of this image"
             )
@@ -235,8 +246,6 @@ class BackgroundLink(DerivedImageLink):
 
     def __gluestate__(self, context) -> dict:
         if self.recipe is None:
-            from skybkg_adapters import SkybkgError
-
             raise SkybkgError(
                 f"the {self.get_to_id().label!r} component was attached from a background model "
                 "built in memory, so a session cannot restore it; write it with "
@@ -250,8 +259,11 @@ class BackgroundLink(DerivedImageLink):
 
     @classmethod
     def __setgluestate__(cls, rec: dict, context) -> BackgroundLink:
-        return cls([context.object(c) for c in rec["frm"]], context.object(rec["to"]),
-                   context.object(rec["recipe"]))
+        return cls(
+            [context.object(c) for c in rec["frm"]],
+            context.object(rec["to"]),
+            context.object(rec["recipe"]),
+        )
 
 
 _OPERATIONS = {"restore": analysis.restore, "difference": analysis.difference}
@@ -265,8 +277,14 @@ class ArithmeticLink(DerivedImageLink):
     are saved as references to that Data, so the recipe survives a session round trip.
     """
 
-    def __init__(self, frm: list, to: Any, op: str,
-                 left: tuple[Data | None, str], right: tuple[Data | None, str]) -> None:
+    def __init__(
+        self,
+        frm: list,
+        to: Any,
+        op: str,
+        left: tuple[Data | None, str],
+        right: tuple[Data | None, str],
+    ) -> None:
         if op not in _OPERATIONS:
             raise ValueError(f"op must be one of {sorted(_OPERATIONS)}; got {op!r}")
         super().__init__(frm, to, using=_OPERATIONS[op])
@@ -278,10 +296,10 @@ class ArithmeticLink(DerivedImageLink):
 
     def _inputs(self, data: Data) -> tuple[np.ndarray, ...]:
         if self._pending:
-            from skybkg_adapters import SkybkgError
-
-            raise SkybkgError(f"{self.get_to_id().label!r}: the session restoring it has not "
-                              f"finished loading {sorted(self._pending.values())}")
+            raise SkybkgError(
+                f"{self.get_to_id().label!r}: the session restoring it has not "
+                f"finished loading {sorted(self._pending.values())}"
+            )
         arrays = []
         for other, label in (self.left, self.right):
             source = data if other is None else other
@@ -308,10 +326,16 @@ class ArithmeticLink(DerivedImageLink):
     def __setgluestate__(cls, rec: dict, context) -> ArithmeticLink:
         # The other Data is resolved in __setgluestate_callback__, once glue has built it:
         # asking for it now fails when it is the Data being restored (A - B and B - A).
-        link = cls([context.object(c) for c in rec["frm"]], context.object(rec["to"]), rec["op"],
-                   (None, rec["left"][1]), (None, rec["right"][1]))
-        link._pending = {side: rec[side][0] for side in ("left", "right")
-                         if rec[side][0] is not None}
+        link = cls(
+            [context.object(c) for c in rec["frm"]],
+            context.object(rec["to"]),
+            rec["op"],
+            (None, rec["left"][1]),
+            (None, rec["right"][1]),
+        )
+        link._pending = {
+            side: rec[side][0] for side in ("left", "right") if rec[side][0] is not None
+        }
         return link
 
     def __setgluestate_callback__(self, context) -> None:

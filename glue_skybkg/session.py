@@ -9,45 +9,35 @@ absolute or relative paths, like glue's own ``LoadLog``.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from skybkg_adapters import BackgroundModel, Provenance, SkyImage
+from glue.config import session_patch
 
-__all__ = ["SAMPLE_SOURCE", "ProductRecipe", "fetch_from_source", "open_recorded_source",
-           "remember_token"]
+from skybkg_adapters import (
+    SAMPLE_SPEC,
+    BackgroundModel,
+    ProductNotFound,
+    Provenance,
+    SkyImage,
+    Source,
+    open_product,
+    open_source,
+    with_provenance,
+)
 
-SAMPLE_SOURCE = "skybkg-sample"
-"""Source spec meaning "the sample data set, wherever it lives on this machine".
+from .tokens import token_for
 
-Sessions built on the sample (``example_sessions/``) record this instead of a folder, so they
-open on any machine: the sample is found (or generated) through
-:func:`skybkg_adapters.sample.ensure_sample`.
-"""
+__all__ = ["ProductRecipe", "fetch_from_source", "open_recorded_source"]
 
-# Tokens typed into the fetch dialog, by source spec: kept in memory only, never in a session.
-_TOKENS: dict[str, str] = {}
-
-
-def remember_token(source: str, token: str | None) -> None:
-    """Use ``token`` for ``source`` for the rest of this process (never saved anywhere)."""
-    if token:
-        _TOKENS[source] = token
-    else:
-        _TOKENS.pop(source, None)
+_OLD_SAMPLE_SPEC = "skybkg-sample"
+"""How glue-skybkg 0.1 sessions named the sample source (now ``sample:``)."""
 
 
-def open_recorded_source(spec: str) -> Any:
-    """The source a recorded spec names (:data:`SAMPLE_SOURCE`, or any ``open_source`` spec)."""
-    from skybkg_adapters import open_source
-
-    if spec == SAMPLE_SOURCE:
-        from skybkg_adapters.sample import ensure_sample
-
-        return open_source(str(ensure_sample(progress=False).root))
-    token = _TOKENS.get(spec)
+def open_recorded_source(spec: str) -> Source:
+    """The source a recorded spec names, with the token typed for it in this process, if any."""
+    token = token_for(spec)
     if token and spec.startswith(("http://", "https://")):  # only TAP services take a token
         return open_source(spec, token=token)
     return open_source(spec)
@@ -56,20 +46,22 @@ def open_recorded_source(spec: str) -> Any:
 def fetch_from_source(provenance: Provenance) -> SkyImage | BackgroundModel:
     """The product ``provenance`` names, fetched again through its source.
 
-    The product's provenance names the recorded source spec (so :data:`SAMPLE_SOURCE` stays
+    The product's provenance names the recorded source spec (so ``sample:`` stays
     machine-independent when the product is saved again).
     """
     if not provenance.dataset_type:
-        from skybkg_adapters import ProductNotFound
-
         raise ProductNotFound(
             f"cannot fetch from {provenance.source!r} again: no dataset type was recorded"
         )
     source = open_recorded_source(provenance.source)
     product = source.get(provenance.dataset_type, dict(provenance.data_id))
-    recorded = Provenance(provenance.source, provenance.dataset_type, provenance.data_id,
-                          product.provenance.uri if product.provenance else None)
-    return _with_provenance(product, recorded)
+    recorded = Provenance(
+        provenance.source,
+        provenance.dataset_type,
+        provenance.data_id,
+        product.provenance.uri if product.provenance else None,
+    )
+    return with_provenance(product, recorded)
 
 
 @dataclass(frozen=True)
@@ -91,8 +83,9 @@ class ProductRecipe:
             object.__setattr__(self, "path", os.path.abspath(os.fspath(self.path)))
 
     @classmethod
-    def for_product(cls, product: SkyImage | BackgroundModel,
-                    path: str | os.PathLike | None = None) -> ProductRecipe:
+    def for_product(
+        cls, product: SkyImage | BackgroundModel, path: str | os.PathLike | None = None
+    ) -> ProductRecipe:
         """The recipe of a product read from ``path`` or fetched from a source.
 
         A product fetched from a source (its provenance has a dataset type) is recorded by
@@ -120,14 +113,11 @@ class ProductRecipe:
 
     def fetch(self) -> SkyImage | BackgroundModel:
         """Read the product: the local file when it exists, else again from its source."""
-        from skybkg_adapters import ProductNotFound
-        from skybkg_adapters.lsst_fits import open_product
-
         prov = Provenance.from_dict(self.provenance) if self.provenance else None
         if self.path is not None and os.path.exists(self.path):
             product = open_product(self.path)
             if prov is not None and prov.dataset_type:
-                product = _with_provenance(product, prov)
+                product = with_provenance(product, prov)
             return product
         if prov is not None and prov.dataset_type:
             return fetch_from_source(prov)
@@ -149,9 +139,17 @@ class ProductRecipe:
         return cls(path=rec.get("path"), provenance=rec.get("provenance"))
 
 
-def _with_provenance(product: SkyImage | BackgroundModel,
-                     prov: Provenance) -> SkyImage | BackgroundModel:
-    if isinstance(product, BackgroundModel):
-        return dataclasses.replace(product, provenance=prov)
-    product.provenance = prov
-    return product
+@session_patch(priority=0)
+def _sample_spec_of_version_1(rec: dict[str, Any]) -> None:
+    """Sessions of glue-skybkg 0.1 named the sample ``skybkg-sample``; it is ``sample:`` now."""
+    for value in rec.values():
+        if not isinstance(value, dict):
+            continue
+        for key in ("provenance", "kwargs"):
+            record = value.get(key)
+            if isinstance(record, dict) and record.get("source") == _OLD_SAMPLE_SPEC:
+                record["source"] = SAMPLE_SPEC
+            elif isinstance(record, list):  # LoadLog kwargs: [[name, value], ...]
+                for pair in record:
+                    if pair[:1] == ["source"] and pair[1] == _OLD_SAMPLE_SPEC:
+                        pair[1] = SAMPLE_SPEC

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from glue_skybkg.session import SAMPLE_SOURCE
+from skybkg_adapters import SAMPLE_SPEC
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "example_sessions"
 SESSIONS = sorted(EXAMPLES.glob("*.glu"))
@@ -23,14 +23,17 @@ def test_example_session_stores_recipes_only(session):
     text = session.read_text()
     assert session.stat().st_size < 100_000
     assert "k05VTVBZ" not in text  # no base64 .npy
-    assert "/home/" not in text and "/root/" not in text and "/tmp/" not in text
+    assert "/home/" not in text
+    assert "/root/" not in text
+    assert "/tmp/" not in text
     record = json.loads(text)
     logs = [r for r in record.values() if r.get("_type", "").endswith("LoadLog")]
-    assert logs and all(r["factory"]["function"] == "glue_skybkg.loaders.load_from_source"
-                        for r in logs)
-    assert all(dict(r["kwargs"][0])["source"] == SAMPLE_SOURCE for r in logs)
+    assert logs
+    assert all(r["factory"]["function"] == "glue_skybkg.loaders.load_from_source" for r in logs)
+    assert all(dict(r["kwargs"][0])["source"] == SAMPLE_SPEC for r in logs)
     recipes = [r for r in record.values() if r["_type"] == "glue_skybkg.session.ProductRecipe"]
-    assert recipes and all(r["provenance"]["source"] == SAMPLE_SOURCE for r in recipes)
+    assert recipes
+    assert all(r["provenance"]["source"] == SAMPLE_SPEC for r in recipes)
     for item in record.values():  # every class named in the session imports back
         module, _, name = item["_type"].rpartition(".")
         assert hasattr(importlib.import_module(module), name), item["_type"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -25,28 +27,41 @@ def test_setup_is_idempotent():
     from glue_qt.viewers.image import ImageViewer
 
     glue_skybkg.setup()
-    counts = (len(data_factory.members), len(layer_action.members), len(menubar_plugin.members),
-              list(ImageViewer.tools))
+    counts = (
+        len(data_factory.members),
+        len(layer_action.members),
+        len(menubar_plugin.members),
+        list(ImageViewer.tools),
+    )
     glue_skybkg.setup()
     glue_skybkg.setup()
-    assert counts == (len(data_factory.members), len(layer_action.members),
-                      len(menubar_plugin.members), list(ImageViewer.tools))
+    assert counts == (
+        len(data_factory.members),
+        len(layer_action.members),
+        len(menubar_plugin.members),
+        list(ImageViewer.tools),
+    )
     for tool_id in ("skybkg:zscale", "skybkg:notebook", "skybkg:contours", "skybkg:overlay"):
         assert ImageViewer.tools.count(tool_id) == 1
 
 
 def test_importing_the_package_loads_nothing_heavy():
-    code = ("import sys, glue_skybkg; "
-            "print(','.join(m for m in ('glue', 'glue_qt', 'PyQt5', 'numba', 'astropy') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, glue_skybkg; "
+        "print(','.join(m for m in ('glue', 'glue_qt', 'PyQt5', 'numba', 'astropy') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
 def test_factories_outrank_glue_fits_reader(glue_products):
     glue_skybkg.setup()
-    ours = {f.function: f.priority for f in data_factory.members
-            if f.function in (loaders.read_afw_exposure, loaders.read_afw_background)}
+    ours = {
+        f.function: f.priority
+        for f in data_factory.members
+        if f.function in (loaders.read_afw_exposure, loaders.read_afw_background)
+    }
     assert ours == {loaders.read_afw_exposure: 150, loaders.read_afw_background: 150}
     paths = glue_products["paths"]
     assert find_factory(str(paths["calexp"])) is loaders.read_afw_exposure
@@ -88,3 +103,39 @@ def test_background_file_alone_opens_as_its_own_data(glue_products):
     assert data.meta["skybkg_kind"] == "background"
     assert data.meta["bbox"] == [1000, 2000, 200, 150]
     np.testing.assert_array_equal(data["background"], glue_products["background"])
+
+
+_AUTOLINK_SCRIPT = """
+import json, sys
+from glue.config import settings
+from glue.main import load_plugins
+if sys.argv[2] == "chosen-in-process":
+    settings.AUTOLINK = {"Astronomy WCS": "always_ignore"}
+load_plugins(require_qt_plugins=False)
+print(json.dumps(settings.AUTOLINK.get("Astronomy WCS")))
+"""
+
+
+@pytest.mark.parametrize(
+    ("saved", "case", "expected"),
+    [
+        (None, "fresh", "always_accept"),
+        ('{"Astronomy WCS": "always_show"}', "fresh", "always_show"),
+        ("{}", "fresh", "always_accept"),  # glue's own saved default is not a choice
+        ('{"Other linker": "always_show"}', "fresh", "always_accept"),
+        (None, "chosen-in-process", "always_ignore"),
+    ],
+)
+def test_the_users_autolink_choice_wins(tmp_path, saved, case, expected):
+    # glue reads ~/.glue/settings.cfg when it is imported: a home of the test's own
+    (tmp_path / ".glue").mkdir()
+    if saved is not None:
+        (tmp_path / ".glue" / "settings.cfg").write_text(f"[main]\nautolink = {saved}\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _AUTOLINK_SCRIPT, "unused", case],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert done.stdout.strip().splitlines()[-1] == json.dumps(expected)

@@ -13,12 +13,12 @@ import textwrap
 import numpy as np
 import pytest
 from glue.core.state import GlueSerializer
-from skybkg_adapters import SkybkgError
-from skybkg_adapters.lsst_fits import read_background
 
 from glue_skybkg import actions
-from glue_skybkg.loaders import PRODUCT_KINDS, load_products
+from glue_skybkg.fetching import PRODUCT_KINDS, load_products
 from glue_skybkg.qt.display import show_component
+from skybkg_adapters import SkybkgError
+from skybkg_adapters.lsst_fits import read_background
 
 MAX_SESSION_BYTES = 200_000
 NPY_BASE64 = "k05VTVBZ"  # base64 of b"\x93NUMPY": an embedded array in a .glu
@@ -66,8 +66,14 @@ def _restore_elsewhere(session, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
     env = dict(os.environ, PYTHONPATH="")
-    run = subprocess.run([sys.executable, str(script), str(session), str(out)], cwd=elsewhere,
-                         capture_output=True, text=True, env=env, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(script), str(session), str(out)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     with np.load(out) as arrays:
@@ -84,27 +90,36 @@ def _check_small(session):
 def test_file_session_round_trip_after_moving_the_folder(glue_app, glue_products, tmp_path):
     folder = tmp_path / "project"
     shutil.copytree(glue_products["root"], folder / "data")
-    glue_app.load_data([str(folder / "data" / rel) for rel in (
-        "calexp/calexp_512055_75.fits",
-        "calexpBackground/calexpBackground_512055_75.fits",
-        "deepCoadd/deepCoadd_4226_17_r.fits",
-        "deepCoadd_calexp/deepCoadd_calexp_4226_17_r.fits",
-        "deepCoadd_calexp_background/deepCoadd_calexp_background_4226_17_r.fits")])
+    glue_app.load_data(
+        [
+            str(folder / "data" / rel)
+            for rel in (
+                "calexp/calexp_512055_75.fits",
+                "calexpBackground/calexpBackground_512055_75.fits",
+                "deepCoadd/deepCoadd_4226_17_r.fits",
+                "deepCoadd_calexp/deepCoadd_calexp_4226_17_r.fits",
+                "deepCoadd_calexp_background/deepCoadd_calexp_background_4226_17_r.fits",
+            )
+        ]
+    )
     by_label = {d.label: d for d in glue_app.data_collection}
     calexp = by_label["calexp_512055_75"]
     coadd, coadd_calexp = by_label["deepCoadd_4226_17_r"], by_label["deepCoadd_calexp_4226_17_r"]
     actions.restore_background(calexp)
-    comparison = actions.compare_with_stored_background(coadd, coadd_calexp,
-                                                        glue_app.data_collection)
+    comparison = actions.compare_with_stored_background(
+        coadd, coadd_calexp, glue_app.data_collection
+    )
     show_component(glue_app, calexp, "image + background", "notebook")
     show_component(glue_app, coadd, comparison.component.label, "linear")
     session = folder / "notebook.glu"
     glue_app.save_session(str(session), absolute_paths=False)
     record = _check_small(session)
     assert str(tmp_path) not in session.read_text()  # relative paths only
-    assert {r["_type"] for r in record.values()} >= {"glue_skybkg.gluedata.BackgroundLink",
-                                                     "glue_skybkg.gluedata.ArithmeticLink",
-                                                     "glue_skybkg.session.ProductRecipe"}
+    assert {r["_type"] for r in record.values()} >= {
+        "glue_skybkg.gluedata.BackgroundLink",
+        "glue_skybkg.gluedata.ArithmeticLink",
+        "glue_skybkg.session.ProductRecipe",
+    }
 
     moved = tmp_path / "moved"
     shutil.move(folder, moved)
@@ -120,15 +135,25 @@ def test_file_session_round_trip_after_moving_the_folder(glue_app, glue_products
         np.testing.assert_array_equal(arrays[f"calexp_512055_75/{label}"], truth)
     diff = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
     np.testing.assert_array_equal(
-        arrays["deepCoadd_4226_17_r/image - deepCoadd_calexp_4226_17_r"], diff)
+        arrays["deepCoadd_4226_17_r/image - deepCoadd_calexp_4226_17_r"], diff
+    )
     np.testing.assert_array_equal(
         arrays["deepCoadd_4226_17_r/image - deepCoadd_calexp_4226_17_r - background"],
-        diff - np.float32(0.37))
-    np.testing.assert_array_equal(arrays["deepCoadd_calexp_4226_17_r/background"],
-                                  glue_products["coadd_background"])
-    saved_viewers = [[v.state.layers[0].layer.label, v.state.layers[0].attribute.label,
-                      v.state.layers[0].stretch, v.state.layers[0].v_min,
-                      v.state.layers[0].v_max] for v in glue_app.viewers[0]]
+        diff - np.float32(0.37),
+    )
+    np.testing.assert_array_equal(
+        arrays["deepCoadd_calexp_4226_17_r/background"], glue_products["coadd_background"]
+    )
+    saved_viewers = [
+        [
+            v.state.layers[0].layer.label,
+            v.state.layers[0].attribute.label,
+            v.state.layers[0].stretch,
+            v.state.layers[0].v_min,
+            v.state.layers[0].v_max,
+        ]
+        for v in glue_app.viewers[0]
+    ]
     assert report["viewers"] == saved_viewers
 
 
@@ -142,10 +167,18 @@ def test_source_session_refetches_by_provenance(glue_app, glue_products, tmp_pat
     glue_app.save_session(str(session), absolute_paths=False)
     record = _check_small(session)
     recipes = [r for r in record.values() if r["_type"] == "glue_skybkg.session.ProductRecipe"]
-    assert recipes == [{"_type": "glue_skybkg.session.ProductRecipe", "path": None,
-                        "provenance": {"source": source, "dataset_type": "calexpBackground",
-                                       "data_id": {"visit": 512055, "detector": 75},
-                                       "uri": None}}]
+    assert recipes == [
+        {
+            "_type": "glue_skybkg.session.ProductRecipe",
+            "path": None,
+            "provenance": {
+                "source": source,
+                "dataset_type": "calexpBackground",
+                "data_id": {"visit": 512055, "detector": 75},
+                "uri": None,
+            },
+        }
+    ]
     assert str(glue_products["root"]) + "/" not in session.read_text()  # no file of this machine
     logs = [r for r in record.values() if r.get("_type", "").endswith("LoadLog")]
     assert logs[0]["factory"]["function"] == "glue_skybkg.loaders.load_from_source"
@@ -154,8 +187,10 @@ def test_source_session_refetches_by_provenance(glue_app, glue_products, tmp_pat
     # no viewer shows them: restoring the session rendered nothing
     assert report["lazy"] == {"calexp/background": True, "calexp/image + background": True}
     np.testing.assert_array_equal(arrays["calexp/image"], glue_products["calexp_image"])
-    np.testing.assert_array_equal(arrays["calexp/image + background"],
-                                  glue_products["calexp_image"] + glue_products["background"])
+    np.testing.assert_array_equal(
+        arrays["calexp/image + background"],
+        glue_products["calexp_image"] + glue_products["background"],
+    )
 
 
 def test_in_memory_background_cannot_be_saved_silently(glue_app, glue_products, tmp_path):
@@ -168,22 +203,22 @@ def test_in_memory_background_cannot_be_saved_silently(glue_app, glue_products, 
 
 
 def test_a_remembered_token_goes_to_tap_sources_only(monkeypatch):
-    import skybkg_adapters
-
     from glue_skybkg import session as session_module
+    from glue_skybkg.tokens import remember_token
 
     calls = []
-    monkeypatch.setattr(skybkg_adapters, "open_source",
-                        lambda spec, **options: calls.append((spec, options)))
+    monkeypatch.setattr(
+        session_module, "open_source", lambda spec, **options: calls.append((spec, options))
+    )
     url, folder = "https://data.example.org/api/tap", "/data/products"
-    session_module.remember_token(url, "tok-123")
-    session_module.remember_token(folder, "tok-123")
+    remember_token(url, "tok-123")
+    remember_token(folder, "tok-123")
     try:
         session_module.open_recorded_source(url)
         session_module.open_recorded_source(folder)
     finally:
-        session_module.remember_token(url, None)
-        session_module.remember_token(folder, None)
+        remember_token(url, None)
+        remember_token(folder, None)
     assert calls == [(url, {"token": "tok-123"}), (folder, {})]
 
 
@@ -193,8 +228,9 @@ def test_differences_both_ways_restore(glue_products):
     from glue.core.data_factories import load_data
     from glue.core.state import GlueUnSerializer
 
-    coadd, coadd_calexp = (load_data(str(glue_products["paths"][name]))
-                           for name in ("deepCoadd", "deepCoadd_calexp"))
+    coadd, coadd_calexp = (
+        load_data(str(glue_products["paths"][name])) for name in ("deepCoadd", "deepCoadd_calexp")
+    )
     dc = DataCollection([coadd, coadd_calexp])
     forward = actions.difference(coadd, coadd_calexp, dc)
     backward = actions.difference(coadd_calexp, coadd, dc)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["register", "TOOL_IDS"]
+import importlib.util
+
+__all__ = ["TOOL_IDS", "available", "register"]
 
 TOOL_IDS = ("skybkg:zscale", "skybkg:notebook", "skybkg:contours", "skybkg:overlay")
 """Toolbar tools added to glue's image viewer."""
@@ -17,3 +19,18 @@ def register() -> None:
     for tool_id in TOOL_IDS:
         if tool_id not in ImageViewer.tools:
             ImageViewer.tools.append(tool_id)
+
+
+def available() -> bool:
+    """Whether glue-qt and a Qt binding (PyQt5, PyQt6, PySide6) can be imported.
+
+    glue-jupyter kernels usually have neither a binding nor a display; the plugin then
+    registers everything but its Qt parts.
+    """
+    if importlib.util.find_spec("glue_qt") is None:
+        return False
+    try:
+        import qtpy  # noqa: F401  (raises QtBindingsNotFoundError, an ImportError, without one)
+    except ImportError:
+        return False
+    return True

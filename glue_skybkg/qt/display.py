@@ -10,13 +10,13 @@ from .. import analysis
 from ..gluedata import BACKGROUND, IMAGE, RESTORED, derived_link
 
 __all__ = [
-    "find_application",
-    "display_limits",
-    "apply_zscale",
+    "PRESETS",
     "apply_preset",
+    "apply_zscale",
+    "display_limits",
+    "find_application",
     "show_component",
     "viewer_title",
-    "PRESETS",
 ]
 
 PRESETS = {"notebook": "arcsinh", "linear": "linear"}
@@ -35,7 +35,7 @@ def find_application(data_collection: Any) -> Any:
 
 
 def display_limits(values: Any) -> tuple[float, float]:
-    """zscale limits, widened to the finite min/max when zscale collapses to one value.
+    """Zscale limits, widened to the finite min/max when zscale collapses to one value.
 
     A near-constant image (a residual of float32 round-off, a flat background) has a zscale
     range of zero width, which would show as one flat colour.
@@ -44,8 +44,8 @@ def display_limits(values: Any) -> tuple[float, float]:
     if vmin < vmax:
         return vmin, vmax
     stats = analysis.background_stats(values)
-    if stats["min"] < stats["max"]:
-        return stats["min"], stats["max"]
+    if stats.min < stats.max:
+        return stats.min, stats.max
     return vmin, vmax
 
 
@@ -76,13 +76,12 @@ def viewer_title(data: Data, label: str) -> str:
     if label == BACKGROUND:
         link = derived_link(data, BACKGROUND)
         recipe = getattr(link, "recipe", None)
-        dataset_type = ((recipe.provenance or {}).get("dataset_type")
-                        if recipe is not None else None)
+        dataset_type = (recipe.provenance or {}).get("dataset_type") if recipe is not None else None
         return dataset_type or f"{data.label} background"
     if label == RESTORED:
         return f"{data.label} + background"
     if label.startswith(f"{IMAGE} "):  # arithmetic on the image: "deepCoadd - deepCoadd_calexp"
-        return data.label + label[len(IMAGE):]
+        return data.label + label[len(IMAGE) :]
     return f"{data.label}: {label}"
 
 

@@ -3,7 +3,7 @@
 The dialog builds a source spec (a folder, a Butler repository + collection, or an RSP TAP
 URL + token), a product set and a data id; the fetch runs in a worker thread with a progress
 bar and a working Cancel, and errors go to the error reporter.  The token is kept in memory
-for this process only (:func:`glue_skybkg.session.remember_token`), never in a session.
+for this process only (:func:`glue_skybkg.tokens.remember_token`), never in a session.
 """
 
 from __future__ import annotations
@@ -24,32 +24,35 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..loaders import PRODUCT_KINDS, load_products
-from ..session import SAMPLE_SOURCE, remember_token
+from skybkg_adapters import SAMPLE_SPEC, parse_data_id
+
+from ..fetching import PRODUCT_KINDS, load_products
+from ..tokens import remember_token
 from .display import show_component
 from .notify import report_error
 
 __all__ = [
     "MENU_LABEL",
     "SOURCE_KINDS",
-    "source_spec",
-    "parse_data_id",
     "FetchWorker",
     "SkyBackgroundsDialog",
     "open_sky_backgrounds",
+    "source_spec",
 ]
 
 MENU_LABEL = "Sky backgrounds…"
 SOURCE_KINDS = ("Sample data set", "Folder", "Butler repository", "RSP TAP service")
-_PRODUCT_LABELS = {"visit": "Visit image + background (calexp, calexpBackground)",
-                   "coadd": "Coadd triple (deepCoadd, deepCoadd_calexp, its background)"}
+_PRODUCT_LABELS = {
+    "visit": "Visit image + background (calexp, calexpBackground)",
+    "coadd": "Coadd triple (deepCoadd, deepCoadd_calexp, its background)",
+}
 _DEFAULT_IDS = {"visit": "visit=512055, detector=75", "coadd": "tract=4226, patch=17, band=r"}
 
 
 def source_spec(kind: str, location: str, collections: str = "") -> str:
     """The :func:`skybkg_adapters.open_source` spec for the dialog's source fields."""
     if kind == "Sample data set":
-        return SAMPLE_SOURCE
+        return SAMPLE_SPEC
     location = location.strip()
     if not location:
         raise ValueError(f"enter the {kind.lower()} location")
@@ -57,20 +60,6 @@ def source_spec(kind: str, location: str, collections: str = "") -> str:
         spec = location if location.startswith("butler:") else f"butler:{location}"
         return f"{spec}?collections={collections.strip()}" if collections.strip() else spec
     return location
-
-
-def parse_data_id(text: str) -> dict[str, Any]:
-    """``"visit=512055, detector=75"`` -> ``{"visit": 512055, "detector": 75}``."""
-    data_id: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in text.replace(";", ",").split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"data id items look like key=value; got {item!r}")
-        value = value.strip()
-        data_id[key.strip()] = int(value) if value.lstrip("-").isdigit() else value
-    if not data_id:
-        raise ValueError("enter a data id, e.g. visit=512055, detector=75")
-    return data_id
 
 
 class FetchWorker(QObject):
@@ -94,9 +83,13 @@ class FetchWorker(QObject):
     def run(self) -> None:
         """Fetch everything, emitting progress, then ``finished`` or ``failed``."""
         try:
-            datasets = load_products(self.source, self.dataset_types, self.data_id,
-                                     progress=self.progress.emit,
-                                     cancelled=lambda: self.cancelled)
+            datasets = load_products(
+                self.source,
+                self.dataset_types,
+                self.data_id,
+                progress=self.progress.emit,
+                cancelled=lambda: self.cancelled,
+            )
         except Exception as exc:  # handed to the GUI thread, which reports it
             self.failed.emit(str(exc))
             return
@@ -113,8 +106,9 @@ class SkyBackgroundsDialog(QDialog):
         self.source_kind = QComboBox()
         self.source_kind.addItems(SOURCE_KINDS)
         self.location = QLineEdit()
-        self.location.setPlaceholderText("folder, Butler repository, or TAP URL "
-                                         "(not needed for the sample)")
+        self.location.setPlaceholderText(
+            "folder, Butler repository, or TAP URL (not needed for the sample)"
+        )
         self.collections = QLineEdit("2.2i/runs/DP0.2")
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.Password)
@@ -124,7 +118,8 @@ class SkyBackgroundsDialog(QDialog):
             self.product.addItem(text, key)
         self.data_id = QLineEdit(_DEFAULT_IDS["visit"])
         self.product.currentIndexChanged.connect(
-            lambda _: self.data_id.setText(_DEFAULT_IDS[self.product.currentData()]))
+            lambda _: self.data_id.setText(_DEFAULT_IDS[self.product.currentData()])
+        )
         self.progress = QProgressBar()
         self.status = QLabel("")
         self.fetch_button = QPushButton("Fetch")
@@ -148,15 +143,16 @@ class SkyBackgroundsDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self.thread: QThread | None = None
+        self._thread: QThread | None = None
         self.worker: FetchWorker | None = None
         self.fetched: list = []
 
     def start_fetch(self) -> None:
         """Validate the fields and start fetching in a worker thread."""
         try:
-            spec = source_spec(self.source_kind.currentText(), self.location.text(),
-                               self.collections.text())
+            spec = source_spec(
+                self.source_kind.currentText(), self.location.text(), self.collections.text()
+            )
             data_id = parse_data_id(self.data_id.text())
         except ValueError as exc:
             report_error(MENU_LABEL, exc)
@@ -167,14 +163,14 @@ class SkyBackgroundsDialog(QDialog):
         self.progress.setValue(0)
         self.fetch_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.thread = QThread(self)
+        self._thread = QThread(self)
         self.worker = FetchWorker(spec, kinds, data_id)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self._thread)
+        self._thread.started.connect(self.worker.run)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
-        self.thread.start()
+        self._thread.start()
 
     def cancel_fetch(self) -> None:
         """Stop the running fetch; nothing fetched so far is added."""
@@ -185,10 +181,10 @@ class SkyBackgroundsDialog(QDialog):
     def _done(self) -> None:
         self.fetch_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait()
-        self.thread = self.worker = None
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+        self._thread = self.worker = None
 
     def _on_progress(self, done: int, total: int, dataset_type: str) -> None:
         self.progress.setValue(done)
@@ -207,8 +203,11 @@ class SkyBackgroundsDialog(QDialog):
             return
         self.fetched = datasets
         self.application.add_datasets(datasets)  # backgrounds attach to their images here
-        images = [d for d in datasets if d in self.application.data_collection
-                  and d.meta.get("skybkg_kind") == "exposure"]
+        images = [
+            d
+            for d in datasets
+            if d in self.application.data_collection and d.meta.get("skybkg_kind") == "exposure"
+        ]
         if images:
             show_component(self.application, images[0], "image", "notebook")
 

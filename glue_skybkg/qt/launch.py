@@ -14,7 +14,7 @@ from typing import Any
 
 from .display import show_component
 
-__all__ = ["run_glue", "main"]
+__all__ = ["main", "run_glue"]
 
 
 def run_glue(
@@ -75,11 +75,17 @@ def _label_argument(text: str) -> tuple[str, str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry: open glue on the given files until its window is closed."""
     parser = argparse.ArgumentParser(
-        prog="python -m glue_skybkg.qt.launch", description=run_glue.__doc__.splitlines()[0]
+        prog="python -m glue_skybkg.qt.launch", description=(run_glue.__doc__ or "").splitlines()[0]
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="exposure/background files")
-    parser.add_argument("--label", action="append", default=[], type=_label_argument,
-                        metavar="PATH=LABEL", help="name of the dataset read from PATH")
+    parser.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        type=_label_argument,
+        metavar="PATH=LABEL",
+        help="name of the dataset read from PATH",
+    )
     args = parser.parse_args(argv)
     run_glue(args.paths, labels=dict(args.label))
     return 0

@@ -13,6 +13,8 @@ from glue.core.subset import Subset
 from glue.core.subset_group import SubsetGroup
 from glue_qt.config import layer_action
 
+from skybkg_adapters import GridMismatch, SkybkgError
+
 from .. import actions
 from ..gluedata import BACKGROUND, RESTORED, data_bbox
 from .display import apply_preset, find_application, show_component
@@ -20,18 +22,18 @@ from .notify import report_error
 from .stats_panel import StatisticsPanel
 
 __all__ = [
-    "SHOW_BACKGROUND",
-    "RESTORE_BACKGROUND",
-    "DIFFERENCE",
-    "STATISTICS",
     "COMPARE",
-    "choose_data",
-    "show_background",
-    "restore_background",
-    "difference",
+    "DIFFERENCE",
+    "RESTORE_BACKGROUND",
+    "SHOW_BACKGROUND",
+    "STATISTICS",
     "background_statistics",
+    "choose_data",
     "compare_with_stored_background",
+    "difference",
     "open_panels",
+    "restore_background",
+    "show_background",
 ]
 
 SHOW_BACKGROUND = "Show background"
@@ -56,8 +58,11 @@ def choose_data(title: str, candidates: list[Data]) -> Data | None:
 
 
 def _same_grid(data: Data, data_collection: Any) -> list[Data]:
-    return [d for d in data_collection if d is not data and d.shape == data.shape
-            and data_bbox(d) == data_bbox(data)]
+    return [
+        d
+        for d in data_collection
+        if d is not data and d.shape == data.shape and data_bbox(d) == data_bbox(data)
+    ]
 
 
 def _panel(data: Data, component: str | None = None, subset: Any = None) -> StatisticsPanel:
@@ -72,8 +77,12 @@ def _image_viewers_showing(app: Any, data: Data) -> list:
     """The image viewers of ``app`` with a layer of ``data`` (not of one of its subsets)."""
     from glue_qt.viewers.image import ImageViewer
 
-    return [viewer for tab in app.viewers for viewer in tab if isinstance(viewer, ImageViewer)
-            and any(artist.layer is data for artist in viewer.layers)]
+    return [
+        viewer
+        for tab in app.viewers
+        for viewer in tab
+        if isinstance(viewer, ImageViewer) and any(artist.layer is data for artist in viewer.layers)
+    ]
 
 
 def _background_layer(viewer: Any, data: Data) -> Any:
@@ -103,9 +112,10 @@ def show_background(data: Data, data_collection: Any) -> list:
     """
     try:
         if BACKGROUND not in [c.label for c in data.components]:
-            raise actions.SkybkgError(
+            raise SkybkgError(
                 f"{data.label!r} has no background attached; open its BackgroundList file "
-                "(File > Open Data) or fetch it with Plugins > Sky backgrounds…")
+                "(File > Open Data) or fetch it with Plugins > Sky backgrounds…"
+            )
         app = find_application(data_collection)
         viewers = _image_viewers_showing(app, data)
         if not viewers:
@@ -133,11 +143,14 @@ def difference(data: Data, data_collection: Any) -> Any:
     try:
         candidates = _same_grid(data, data_collection)
         if not candidates:
-            others = ", ".join(f"{d.label} {data_bbox(d)}" for d in data_collection
-                               if d is not data) or "none"
-            raise actions.GridMismatch(
+            others = (
+                ", ".join(f"{d.label} {data_bbox(d)}" for d in data_collection if d is not data)
+                or "none"
+            )
+            raise GridMismatch(
                 f"no other open image is on the pixel grid of {data.label!r} "
-                f"{data_bbox(data)}; open ones: {others}")
+                f"{data_bbox(data)}; open ones: {others}"
+            )
         other = choose_data(DIFFERENCE, candidates)
         if other is None:
             return None
@@ -150,6 +163,7 @@ def difference(data: Data, data_collection: Any) -> Any:
 
 def _subset_to_describe(group: SubsetGroup) -> Subset:
     """The subset of a group on the image most worth describing (one with a background)."""
+
     def score(subset: Subset) -> int:
         labels = [c.label for c in subset.data.components]
         return (BACKGROUND in labels) * 2 + (subset.data.meta.get("skybkg_kind") == "exposure")
@@ -157,8 +171,9 @@ def _subset_to_describe(group: SubsetGroup) -> Subset:
     return max(group.subsets, key=score)
 
 
-def background_statistics(layer: Data | Subset | SubsetGroup,
-                          data_collection: Any) -> StatisticsPanel | None:
+def background_statistics(
+    layer: Data | Subset | SubsetGroup, data_collection: Any
+) -> StatisticsPanel | None:
     """The statistics panel for a Data, or inside the selected subset (group)."""
     try:
         if isinstance(layer, SubsetGroup):
@@ -172,34 +187,52 @@ def background_statistics(layer: Data | Subset | SubsetGroup,
 
 
 def compare_with_stored_background(data: Data, data_collection: Any) -> StatisticsPanel | None:
-    """(this - B) - B's stored background, shown with its statistics (coadd check)."""
+    """Show ``(this - B) - B's stored background`` with its statistics (the coadd check)."""
     try:
-        candidates = [d for d in _same_grid(data, data_collection)
-                      if BACKGROUND in [c.label for c in d.components]]
+        candidates = [
+            d
+            for d in _same_grid(data, data_collection)
+            if BACKGROUND in [c.label for c in d.components]
+        ]
         if not candidates:
-            raise actions.SkybkgError(
+            raise SkybkgError(
                 f"no image on the grid of {data.label!r} has a stored background attached; "
-                "open deepCoadd_calexp and deepCoadd_calexp_background first")
+                "open deepCoadd_calexp and deepCoadd_calexp_background first"
+            )
         other = choose_data(COMPARE, candidates)
         if other is None:
             return None
         result = actions.compare_with_stored_background(data, other, data_collection)
-        show_component(find_application(data_collection), data, result.component.label,
-                       "linear")
+        show_component(find_application(data_collection), data, result.component.label, "linear")
         return _panel(data, result.component.label)
     except Exception as exc:  # reported to the user
         report_error(COMPARE, exc)
         return None
 
 
-layer_action(SHOW_BACKGROUND, single=True, data=True,
-             tooltip="Show the background attached to this image")(show_background)
-layer_action(RESTORE_BACKGROUND, single=True, data=True,
-             tooltip="Add the subtracted background back, as a new component")(restore_background)
-layer_action(DIFFERENCE, single=True, data=True,
-             tooltip="Subtract another image on the same pixel grid")(difference)
-layer_action(STATISTICS, single=True, data=True, subset=True, subset_group=True,
-             tooltip="Statistics and histogram (whole image or this subset)")(background_statistics)
-layer_action(COMPARE, single=True, data=True,
-             tooltip="Difference with a same-grid image minus its stored background")(
-    compare_with_stored_background)
+layer_action(
+    SHOW_BACKGROUND, single=True, data=True, tooltip="Show the background attached to this image"
+)(show_background)
+layer_action(
+    RESTORE_BACKGROUND,
+    single=True,
+    data=True,
+    tooltip="Add the subtracted background back, as a new component",
+)(restore_background)
+layer_action(
+    DIFFERENCE, single=True, data=True, tooltip="Subtract another image on the same pixel grid"
+)(difference)
+layer_action(
+    STATISTICS,
+    single=True,
+    data=True,
+    subset=True,
+    subset_group=True,
+    tooltip="Statistics and histogram (whole image or this subset)",
+)(background_statistics)
+layer_action(
+    COMPARE,
+    single=True,
+    data=True,
+    tooltip="Difference with a same-grid image minus its stored background",
+)(compare_with_stored_background)

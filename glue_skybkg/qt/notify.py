@@ -15,10 +15,11 @@ def show_message_box(title: str, message: str) -> None:
     from qtpy.QtCore import Qt
     from qtpy.QtWidgets import QApplication, QMessageBox
 
-    box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok,
-                      QApplication.activeWindow())
+    box = QMessageBox(
+        QMessageBox.Warning, title, message, QMessageBox.Ok, QApplication.activeWindow()
+    )
     box.setModal(False)
-    box.setAttribute(Qt.WA_DeleteOnClose)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()
 
 

@@ -23,7 +23,7 @@ from .. import analysis
 from ..actions import background_histogram, background_statistics, default_component
 from .notify import report_error
 
-__all__ = ["StatisticsPanel", "EXCLUDABLE_PLANES"]
+__all__ = ["EXCLUDABLE_PLANES", "StatisticsPanel"]
 
 EXCLUDABLE_PLANES = ("DETECTED", "BAD", "NO_DATA")
 """Mask planes the panel offers to leave out of the statistics."""
@@ -50,10 +50,15 @@ class StatisticsPanel(QWidget):
     closed = Signal(object)
     """Emitted with the panel when it closes (it is deleted afterwards)."""
 
-    def __init__(self, data: Data, component: str | None = None, subset: Any = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        data: Data,
+        component: str | None = None,
+        subset: Any = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.setAttribute(Qt.WA_DeleteOnClose)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.data = data
         self.setWindowTitle(f"Background statistics: {data.label}")
         self.component = QComboBox()
@@ -69,7 +74,8 @@ class StatisticsPanel(QWidget):
             self.subset.setCurrentText(subset.label)
         planes = data.meta.get("mask_planes") or {}
         self.exclude = {name: QCheckBox(name) for name in EXCLUDABLE_PLANES if name in planes}
-        self.text = QPlainTextEdit(readOnly=True)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
         self.text.setMinimumWidth(420)
         self.figure = Figure(figsize=(6, 4))
         self.canvas = FigureCanvasQTAgg(self.figure)
@@ -90,7 +96,7 @@ class StatisticsPanel(QWidget):
         self.subset.currentTextChanged.connect(self.refresh)
         for box in self.exclude.values():
             box.toggled.connect(self.refresh)
-        self.statistics: dict | None = None
+        self.statistics: analysis.BackgroundStats | None = None
         self.refresh()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802  (Qt's name)
@@ -118,7 +124,7 @@ class StatisticsPanel(QWidget):
         except Exception as exc:  # any failure is shown in the panel's reporter, not raised
             report_error("Background statistics", exc)
             return
-        self.text.setPlainText(analysis.format_stats(self.statistics))
+        self.text.setPlainText(self.statistics.format())
         self.figure.clear()
         axes = self.figure.add_subplot()
         if counts.sum():

@@ -14,12 +14,12 @@ from .display import apply_preset, apply_zscale, display_limits
 from .notify import report_error
 
 __all__ = [
-    "ZScaleTool",
-    "NotebookPresetTool",
-    "BackgroundContoursTool",
-    "BackgroundOverlayTool",
     "CONTOUR_LEVELS",
     "OVERLAY_ALPHA",
+    "BackgroundContoursTool",
+    "BackgroundOverlayTool",
+    "NotebookPresetTool",
+    "ZScaleTool",
 ]
 
 CONTOUR_LEVELS = 8
@@ -32,16 +32,21 @@ def _reference_background(viewer: Any, title: str) -> np.ndarray | None:
     """The background of the viewer's reference image, or None (reported) if it has none."""
     data = viewer.state.reference_data
     if data is None or BACKGROUND not in [c.label for c in data.components]:
-        report_error(title, f"{getattr(data, 'label', 'this viewer')!r} has no background "
-                     "attached; open its BackgroundList file first")
+        report_error(
+            title,
+            f"{getattr(data, 'label', 'this viewer')!r} has no background "
+            "attached; open its BackgroundList file first",
+        )
         return None
     return np.asarray(data.get_data(data.id[BACKGROUND]))
 
 
 def _visible_image_layers(viewer: Any) -> list:
-    return [s for s in viewer.state.layers
-            if getattr(s, "attribute", None) is not None and s.visible
-            and hasattr(s, "stretch")]
+    return [
+        s
+        for s in viewer.state.layers
+        if getattr(s, "attribute", None) is not None and s.visible and hasattr(s, "stretch")
+    ]
 
 
 @viewer_tool
@@ -97,8 +102,9 @@ class BackgroundContoursTool(CheckableTool):
         background = _reference_background(self.viewer, self.action_text)
         if background is None:
             return
-        self.contours = self.viewer.axes.contour(background, levels=self.levels(background),
-                                                 colors="cyan", linewidths=0.8)
+        self.contours = self.viewer.axes.contour(
+            background, levels=self.levels(background), colors="cyan", linewidths=0.8
+        )
         self.viewer.axes.figure.canvas.draw_idle()
 
     def deactivate(self) -> None:
@@ -132,9 +138,16 @@ class BackgroundOverlayTool(CheckableTool):
             return
         vmin, vmax = display_limits(background)
         # glue draws pixel (0, 0) centred on (0, 0) with y up: the same extent and origin
-        self.overlay = self.viewer.axes.imshow(background, origin="lower", cmap="viridis",
-                                               vmin=vmin, vmax=vmax, alpha=OVERLAY_ALPHA,
-                                               interpolation="nearest", zorder=5)
+        self.overlay = self.viewer.axes.imshow(
+            background,
+            origin="lower",
+            cmap="viridis",
+            vmin=vmin,
+            vmax=vmax,
+            alpha=OVERLAY_ALPHA,
+            interpolation="nearest",
+            zorder=5,
+        )
         self.viewer.axes.figure.canvas.draw_idle()
 
     def deactivate(self) -> None:
