@@ -18,6 +18,7 @@ __all__ = [
     "RenderError",
     "ServiceError",
     "SkybkgError",
+    "UnsupportedComponent",
 ]
 
 
@@ -86,3 +87,30 @@ class MissingDependency(SkybkgError, ImportError):
 
 class GridMismatch(SkybkgError, ValueError):
     """Two images (or an image and a background) do not cover the same pixels of the sky."""
+
+
+class UnsupportedComponent(SkybkgError, NotImplementedError):
+    """A file's object is valid but cannot be evaluated without the LSST stack (AST).
+
+    Parameters
+    ----------
+    path
+        The file holding the object.
+    name
+        The archive class name, e.g. ``'PixelAreaBoundedField'``.
+    object_id
+        The object's archive id.
+    reason
+        Why it cannot be evaluated and what to do instead.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], name: str, object_id: int, reason: str
+    ) -> None:
+        self.path = str(path)
+        self.name = name
+        self.object_id = object_id
+        self.reason = reason
+        super().__init__(
+            f"{self.path}: archive object {object_id} ({name}) is not supported: {reason}"
+        )

@@ -41,6 +41,41 @@ class BBox(NamedTuple):
         """The box of an array of ``shape`` ``(height, width)`` whose first pixel is ``xy0``."""
         return cls(int(xy0[0]), int(xy0[1]), int(shape[1]), int(shape[0]))
 
+    @classmethod
+    def from_inclusive(cls, min_x: int, min_y: int, max_x: int, max_y: int) -> BBox:
+        """The box from inclusive corners (afw's ``Box2I``); ``max < min`` is the empty box."""
+        width, height = int(max_x) - int(min_x) + 1, int(max_y) - int(min_y) + 1
+        if width <= 0 or height <= 0:
+            return cls(0, 0, 0, 0)
+        return cls(int(min_x), int(min_y), width, height)
+
+    @classmethod
+    def from_half_open(cls, x_start: int, x_stop: int, y_start: int, y_stop: int) -> BBox:
+        """The box from half-open ranges (lsst-images ``{"x": {"start", "stop"}, ...}``)."""
+        return cls.from_inclusive(x_start, y_start, int(x_stop) - 1, int(y_stop) - 1)
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the box covers no pixel (afw persists an empty box and gives it meaning)."""
+        return self.width <= 0 or self.height <= 0
+
+    @property
+    def max_x(self) -> int:
+        """The last column (afw's inclusive ``getMaxX``)."""
+        return self.x0 + self.width - 1
+
+    @property
+    def max_y(self) -> int:
+        """The last row (afw's inclusive ``getMaxY``)."""
+        return self.y0 + self.height - 1
+
+    @property
+    def center(self) -> tuple[float, float]:
+        """``(x, y)`` of the box centre in pixel coordinates (NaN for the empty box)."""
+        if self.is_empty:
+            return float("nan"), float("nan")
+        return (self.x0 + self.max_x) / 2.0, (self.y0 + self.max_y) / 2.0
+
     @property
     def shape(self) -> tuple[int, int]:
         """``(height, width)``: the numpy shape of an array covering the box."""

@@ -44,6 +44,12 @@ def realdata() -> Path:
     return shared_folder(REALDATA, "real afw files")
 
 
+@pytest.fixture(scope="session")
+def afw_calexp(realdata) -> Path:
+    """obs_base's HSC calexp: EXPINFO_V 2, the 18-catalog archive of lsst-formats.md 11."""
+    return realdata / "obs_base__calexp.fits"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own XDG cache so no test sees another's downloads or samples."""

@@ -1,0 +1,149 @@
+"""The built-in nominal LSSTCam layout: ids, names, vendors, positions, and its generator."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from astropy.table import Table
+
+from skybkg_adapters import BBox
+from skybkg_adapters.focal_plane import (
+    LSSTCAM_LAYOUT_FILE,
+    _nominal,
+    load_lsstcam_layout,
+    lsstcam_detector,
+)
+from skybkg_adapters.lsst_images import read_detector_json
+
+RAFTS = [
+    "R01",
+    "R02",
+    "R03",
+    "R10",
+    "R11",
+    "R12",
+    "R13",
+    "R14",
+    "R20",
+    "R21",
+    "R22",
+    "R23",
+    "R24",
+    "R30",
+    "R31",
+    "R32",
+    "R33",
+    "R34",
+    "R41",
+    "R42",
+    "R43",
+]
+ITL = {"R01", "R02", "R03", "R10", "R20", "R41", "R42", "R43"}
+
+
+def _expected_centre(name: str) -> tuple[float, float]:
+    """Raft Rrc centre + sensor Src offset, in mm: the first digit counts along y."""
+    raft_row, raft_col, sensor_row, sensor_col = (int(c) for c in name[1:3] + name[5:7])
+    return (
+        (raft_col - 2) * 127.0 + (sensor_col - 1) * 42.25,
+        (raft_row - 2) * 127.0 + (sensor_row - 1) * 42.25,
+    )
+
+
+def test_ids_and_names_in_raft_order():
+    layout = load_lsstcam_layout()
+    assert len(layout) == 189
+    assert [g.id for g in layout] == list(range(189))
+    names = [f"{raft}_S{row}{col}" for raft in RAFTS for row in range(3) for col in range(3)]
+    assert [g.name for g in layout] == names
+    assert layout[94].name == "R22_S11"
+    assert layout[85].name == "R21_S11"
+    assert layout[0].name == "R01_S00"
+    assert layout[188].name == "R43_S22"
+
+
+def test_vendors_and_pixel_boxes():
+    for geometry in load_lsstcam_layout():
+        itl = geometry.name[:3] in ITL
+        assert geometry.physical_type == ("ITL" if itl else "E2V")
+        assert geometry.bbox == (BBox(0, 0, 4072, 4000) if itl else BBox(0, 0, 4096, 4004))
+        assert geometry.pixel_size == (0.01, 0.01)
+    kinds = [g.physical_type for g in load_lsstcam_layout()]
+    assert (kinds.count("ITL"), kinds.count("E2V")) == (72, 117)
+
+
+def test_every_detector_centre_is_raft_centre_plus_sensor_offset():
+    for geometry in load_lsstcam_layout():
+        centre = geometry.pixel_to_focal_plane(*geometry.bbox.center)
+        np.testing.assert_allclose(
+            centre, _expected_centre(geometry.name), atol=1e-12, err_msg=geometry.name
+        )
+        np.testing.assert_array_equal(geometry.jacobian, [[0.01, 0.0], [0.0, 0.01]])
+
+
+def test_focal_plane_origin_and_axes():
+    centre = lsstcam_detector("R22_S11")
+    np.testing.assert_allclose(centre.pixel_to_focal_plane(2047.5, 2001.5), (0.0, 0.0), atol=1e-12)
+    # R00 would be bottom left and R04 bottom right: the second digit runs along +x.
+    assert lsstcam_detector("R01_S11").corners_mm()[:, 1].max() < 0  # row 0: bottom
+    assert lsstcam_detector("R10_S11").corners_mm()[:, 0].max() < 0  # column 0: left
+    np.testing.assert_allclose(
+        lsstcam_detector("R01_S00").pixel_to_focal_plane(2035.5, 1999.5),
+        (-169.25, -296.25),
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        lsstcam_detector("R43_S22").pixel_to_focal_plane(2035.5, 1999.5),
+        (169.25, 296.25),
+        atol=1e-12,
+    )
+
+
+def test_r21_s11_matches_the_lsst_images_sample_detector(realdata):
+    sample = read_detector_json(realdata / "lsst_images" / "detector_source.json")
+    nominal = lsstcam_detector(85)
+    assert nominal == sample
+    np.testing.assert_allclose(
+        nominal.pixel_to_focal_plane(2047.5, 2001.5), (-127.0, 0.0), atol=1e-12
+    )
+
+
+def test_detectors_do_not_overlap_and_leave_gaps():
+    layout = load_lsstcam_layout()
+    boxes = {g.name: (g.corners_mm().min(axis=0), g.corners_mm().max(axis=0)) for g in layout}
+    for (a, (a0, a1)), (b, (b0, b1)) in itertools.combinations(boxes.items(), 2):
+        overlap = np.minimum(a1, b1) - np.maximum(a0, b0)
+        assert (overlap <= 0).any(), f"{a} overlaps {b}"
+    # Neighbours in a raft: 42.25 mm apart, 40.96 mm (e2v) or 40.72 mm (ITL) wide.
+    gap_e2v = boxes["R22_S12"][0][0] - boxes["R22_S11"][1][0]
+    gap_itl = boxes["R01_S01"][0][0] - boxes["R01_S00"][1][0]
+    np.testing.assert_allclose((gap_e2v, gap_itl), (1.29, 1.53), atol=1e-9)
+
+
+def test_lookup_errors():
+    with pytest.raises(KeyError, match="no LSSTCam science detector named 'R00_S11'"):
+        lsstcam_detector("R00_S11")
+    with pytest.raises(KeyError, match="ids are 0 to 188"):
+        lsstcam_detector(189)
+
+
+def test_data_file_is_what_the_generator_writes(tmp_path):
+    output = tmp_path / "layout.ecsv"
+    assert _nominal.main([str(output)]) == 0
+    fresh, committed = (Table.read(p, format="ascii.ecsv") for p in (output, LSSTCAM_LAYOUT_FILE))
+    assert fresh.colnames == committed.colnames
+    for name in fresh.colnames:
+        assert fresh[name].unit == committed[name].unit
+        np.testing.assert_array_equal(fresh[name], committed[name], err_msg=name)
+    assert fresh.meta == committed.meta
+
+
+def test_data_file_names_its_public_sources():
+    meta = Table.read(LSSTCAM_LAYOUT_FILE, format="ascii.ecsv").meta
+    assert "NOMINAL" in meta["description"]
+    sources = " ".join(meta["sources"])
+    for needle in ("LSE-349", "obs_lsst", "dp2.lsst.io", "detector_source.json"):
+        assert needle in sources
+    assert any("yaw = pitch = roll = 0" in line for line in meta["conventions"])
