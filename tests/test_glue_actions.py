@@ -259,3 +259,20 @@ def test_detectors_of_one_visit_get_their_own_backgrounds_by_data_id(glue_produc
         }
     dc = DataCollection([s02, s10, bkg02, bkg10])
     _assert_each_detector_has_its_background(glue_products, dc, s02, s10)
+
+
+def test_a_background_link_without_recipe_says_so():
+    from glue.core import Data
+    from glue.core.component_id import ComponentID
+
+    from glue_skybkg.gluedata import BackgroundLink
+
+    data = Data(label="img", image=np.zeros((30, 40), np.float32))
+    wrong = BackgroundModel((BackgroundLayer(np.ones((2, 2), np.float32), (0, 0, 50, 30)),))
+    to = ComponentID("background", parent=data)
+    data.add_component(BackgroundLink(list(data.pixel_component_ids), to, None, model=wrong), to)
+    with pytest.raises(SkybkgError, match="built in memory covers 50x30 pixels but 'img' is 40x30"):
+        data["background"]
+    orphan = BackgroundLink(list(data.pixel_component_ids), ComponentID("b2", parent=data), None)
+    with pytest.raises(SkybkgError, match="neither a background model nor a recipe"):
+        orphan.model  # noqa: B018 - the property is what is tested

@@ -286,6 +286,8 @@ def test_fetch_dialog_from_a_folder_source(
     np.testing.assert_array_equal(coadd_calexp["background"], glue_products["coadd_background"])
     assert coadd_calexp.meta["provenance"]["data_id"] == {"tract": 4226, "patch": 17, "band": "r"}
     assert dialog.progress.value() == 3
+    # the dialog keeps its worker thread privately: QObject.thread() still answers
+    assert dialog.thread() is dialog.application.thread()
     dialog.close()
     session = tmp_path / "fetched.glu"
     glue_app.save_session(str(session), absolute_paths=False)
