@@ -72,13 +72,17 @@ class SkyGradient:
     curvature: float = 0.0
     origin: tuple[float, float] = (0.0, 0.0)
 
+    def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The sky at pixel positions ``x``, ``y`` of the gradient's frame (broadcast), float64."""
+        x = (np.asarray(x, dtype=np.float64) - self.origin[0]) * 1e-4
+        y = (np.asarray(y, dtype=np.float64) - self.origin[1]) * 1e-4
+        return self.level * (1.0 + self.gx * x + self.gy * y + self.curvature * (x * x + y * y))
+
     def evaluate(self, shape: tuple[int, int], offset: tuple[float, float]) -> np.ndarray:
         """The sky on an image of ``shape`` whose pixel (0, 0) sits at ``offset``, float32."""
-        x = (np.arange(shape[1], dtype=np.float64) + offset[0] - self.origin[0]) * 1e-4
-        y = (np.arange(shape[0], dtype=np.float64) + offset[1] - self.origin[1]) * 1e-4
-        x, y = x[np.newaxis, :], y[:, np.newaxis]
-        relative = 1.0 + self.gx * x + self.gy * y + self.curvature * (x * x + y * y)
-        return (self.level * relative).astype(np.float32)
+        x = np.arange(shape[1], dtype=np.float64) + offset[0]
+        y = np.arange(shape[0], dtype=np.float64) + offset[1]
+        return self.at(x[np.newaxis, :], y[:, np.newaxis]).astype(np.float32)
 
 
 @dataclass(frozen=True)

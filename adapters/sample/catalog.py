@@ -7,7 +7,11 @@ pixels are made and :mod:`.store` for where the set lives):
   (4072 x 4000 counts; 4 background entries of 32 x 32 bins, Chebyshev order 1, as
   lsst-formats.md section 6.1 describes), so that ``calexp + background`` restores the sky;
 * ``deepCoadd``, ``deepCoadd_calexp`` and ``deepCoadd_calexp_background`` for tract 4226,
-  patch 17, band r (4200 x 4200 nJy, one constant 1 x 1 "tweak" entry).
+  patch 17, band r (4200 x 4200 nJy, one constant 1 x 1 "tweak" entry);
+* ``calexpBackground`` for all 189 science detectors of the three :data:`FULL_VISITS` (small
+  files, no calexp pixels), one smooth sky across the focal plane per visit with per-detector
+  offsets, one deliberately bad detector (:data:`BAD_DETECTOR`) and one missing file
+  (:data:`MISSING_DETECTOR`): the focal-plane survey's data.
 """
 
 from __future__ import annotations
@@ -19,17 +23,22 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ..detectors import detector_full_name
 from ..errors import ProductNotFound
 from ..user_cache import user_cache_dir
 
 __all__ = [
+    "BAD_DETECTOR",
     "BAND",
     "CALEXP_DATA_ID",
     "COADD_DATA_ID",
     "DETECTOR",
     "DETECTORS",
     "DETECTOR_NAMES",
+    "FULL_VISITS",
+    "FULL_VISIT_DETECTORS",
     "INSTRUMENT",
+    "MISSING_DETECTOR",
     "PHYSICAL_FILTER",
     "RUN",
     "SAMPLE_VERSION",
@@ -39,11 +48,14 @@ __all__ = [
     "SampleSet",
     "all_products",
     "coadd_product",
+    "full_visit_product",
+    "full_visit_products",
     "sample_root",
+    "visit_band",
     "visit_product",
 ]
 
-SAMPLE_VERSION = 2
+SAMPLE_VERSION = 3
 """Bumped whenever the generated products change; an older sample is regenerated."""
 SEED = 20230922
 """Seed of every random draw (the date the seed notebook was last verified)."""
@@ -65,6 +77,16 @@ BAND, PHYSICAL_FILTER = "i", "i_sim_1.4"
 """Band and physical filter of the sample visit."""
 DETECTOR_NAMES = {74: "R20_S02", 75: "R20_S10", 76: "R20_S11"}
 """LSSTCam-imSim full names of the sample's detectors (raft R20)."""
+FULL_VISITS = MappingProxyType(
+    {VISIT: (BAND, PHYSICAL_FILTER), 1172317: ("r", "r_sim_1.4"), 1206010: ("z", "z_sim_1.4")}
+)
+"""Visits with a calexpBackground for every science detector: visit -> (band, physical filter)."""
+FULL_VISIT_DETECTORS = tuple(range(189))
+"""The LSSTCam science detectors of each full visit."""
+BAD_DETECTOR = MappingProxyType({"visit": VISIT, "detector": 113})
+"""The full-visit detector whose background model deliberately went wrong (offset and ramp)."""
+MISSING_DETECTOR = MappingProxyType({"visit": VISIT, "detector": 42})
+"""The full-visit detector whose calexpBackground file is deliberately missing."""
 
 
 @dataclass(frozen=True)
@@ -83,21 +105,44 @@ def _run_suffix() -> str:
     return RUN.replace("/", "_").replace(".", "_")
 
 
+def visit_band(visit: int) -> tuple[str, str]:
+    """``(band, physical filter)`` of a sample visit; ProductNotFound for another visit."""
+    try:
+        return FULL_VISITS[int(visit)]
+    except KeyError:
+        raise ProductNotFound(
+            f"the sample has no visit {visit}; its visits are {list(FULL_VISITS)}"
+        ) from None
+
+
+def _visit_file(dataset_type: str, visit: int, detector: int) -> Product:
+    """The file of a visit product, named and placed as the Butler's datastore does."""
+    band, physical_filter = visit_band(visit)
+    full_name = detector_full_name(INSTRUMENT, detector)
+    parts = (dataset_type, INSTRUMENT, band, physical_filter, str(visit), full_name, _run_suffix())
+    path = f"{RUN}/{dataset_type}/{band}/{physical_filter}/{visit}/{'_'.join(parts)}.fits"
+    return Product(dataset_type, {"visit": visit, "detector": detector}, path)
+
+
 def visit_product(dataset_type: str, detector: int) -> Product:
     """The sample's ``dataset_type`` file of ``detector``, named as the Butler names it."""
-    name = "_".join(
-        (
-            dataset_type,
-            INSTRUMENT,
-            BAND,
-            PHYSICAL_FILTER,
-            str(VISIT),
-            DETECTOR_NAMES[detector],
-            _run_suffix(),
-        )
+    return _visit_file(dataset_type, VISIT, detector)
+
+
+def full_visit_product(visit: int, detector: int) -> Product:
+    """The calexpBackground file of a full visit's detector (present or not)."""
+    return _visit_file("calexpBackground", visit, detector)
+
+
+def full_visit_products() -> tuple[Product, ...]:
+    """The full visits' background files beyond the calexp detectors' own, less the missing one."""
+    skip = {(VISIT, d) for d in DETECTORS} | {tuple(MISSING_DETECTOR.values())}
+    return tuple(
+        full_visit_product(visit, detector)
+        for visit in FULL_VISITS
+        for detector in FULL_VISIT_DETECTORS
+        if (visit, detector) not in skip
     )
-    path = f"{RUN}/{dataset_type}/{BAND}/{PHYSICAL_FILTER}/{VISIT}/{name}.fits"
-    return Product(dataset_type, {"visit": VISIT, "detector": detector}, path)
 
 
 def coadd_product(dataset_type: str) -> Product:
@@ -109,7 +154,7 @@ def coadd_product(dataset_type: str) -> Product:
 
 
 def all_products() -> tuple[Product, ...]:
-    """Every file of the sample: the visit's pairs, then the coadd triple."""
+    """Every file of the sample: the visit's pairs, the coadd triple, the full visits' backgrounds."""
     visit = tuple(
         visit_product(kind, detector)
         for detector in DETECTORS
@@ -119,7 +164,7 @@ def all_products() -> tuple[Product, ...]:
         coadd_product(kind)
         for kind in ("deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background")
     )
-    return visit + coadd
+    return visit + coadd + full_visit_products()
 
 
 @dataclass(frozen=True)
@@ -140,9 +185,15 @@ class SampleSet:
         for product in self.products:
             if product.dataset_type == dataset_type and dict(product.data_id) == wanted:
                 return self.root / product.path
+        if wanted == dict(MISSING_DETECTOR):
+            raise ProductNotFound(
+                f"the sample's {dataset_type} for {wanted} is missing on purpose (a survey "
+                "must report a missing file as a row, not stop)"
+            )
         raise ProductNotFound(
-            f"the sample data set has no {dataset_type} for {wanted}; it holds visit {VISIT} "
-            f"detectors {list(DETECTORS)} and tract/patch/band {dict(COADD_DATA_ID)}"
+            f"the sample data set has no {dataset_type} for {wanted}; it holds calexps of visit "
+            f"{VISIT} detectors {list(DETECTORS)}, tract/patch/band {dict(COADD_DATA_ID)} and "
+            f"calexpBackground of detectors 0-188 of visits {list(FULL_VISITS)}"
         )
 
     @property

@@ -32,20 +32,20 @@ from ._scene import (
     visit_scene,
 )
 from .catalog import (
-    BAND,
     COADD_DATA_ID,
     DETECTOR_NAMES,
     DETECTORS,
     INSTRUMENT,
-    PHYSICAL_FILTER,
     RUN,
     SEED,
     VISIT,
     Product,
     all_products,
     coadd_product,
+    visit_band,
     visit_product,
 )
+from .full_visits import FULL_VISIT_TASK, full_visit_tasks, write_full_visit_task
 
 __all__ = ["coadd_patch_scene", "detector_scene", "generate_products"]
 
@@ -164,8 +164,7 @@ def _calexp(detector: int) -> tuple[SkyImage, BackgroundModel]:
     metadata["EXPID"] = VISIT
     metadata["DETECTOR"] = (detector, "detector number")
     metadata["DETNAME"] = DETECTOR_NAMES[detector]
-    metadata["BAND"] = BAND
-    metadata["FILTER"] = PHYSICAL_FILTER
+    metadata["BAND"], metadata["FILTER"] = visit_band(VISIT)
     metadata["EXPTIME"] = (30.0, "exposure time [s]")
     metadata["DARKTIME"] = 30.0
     metadata["BORE-RA"] = _BORESIGHT[0]
@@ -257,12 +256,15 @@ def _write(folder: Path, product: Product, thing: SkyImage | BackgroundModel) ->
 
 
 def _make(root: str, task: str) -> None:
-    """Write one generation task's products: a detector's pair (task "74"), or one coadd.
+    """Write one generation task's products: a detector's pair (task "74"), one coadd, or one
+    raft of a full visit's backgrounds (``fullvisit:<visit>:<raft>``).
 
     A module-level function of strings, so a worker process can run it.
     """
     folder = Path(root)
-    if task == "deepCoadd":
+    if task.startswith(FULL_VISIT_TASK):
+        write_full_visit_task(folder, task, _VISIT_SKY)
+    elif task == "deepCoadd":
         _write(folder, coadd_product("deepCoadd"), _coadd("deepCoadd", coadd_patch_scene()))
     elif task == "deepCoadd_calexp":
         scene = coadd_patch_scene()
@@ -283,7 +285,7 @@ def generate_products(folder: Path, progress: bool, with_butler: bool) -> None:
     from ._task_pool import run_tasks
 
     # the two coadd tasks write the largest files: start them first
-    tasks = ["deepCoadd_calexp", "deepCoadd", *(str(d) for d in DETECTORS)]
+    tasks = ["deepCoadd_calexp", "deepCoadd", *(str(d) for d in DETECTORS), *full_visit_tasks()]
     with tqdm(
         total=len(tasks) + int(with_butler),
         desc="Generating the sample data",
@@ -316,7 +318,8 @@ def _register_in_butler(folder: Path) -> None:
     for product in all_products():
         data_id = dict(product.data_id)
         if "visit" in data_id:
-            data_id.update(band=BAND, physical_filter=PHYSICAL_FILTER)
+            band, physical_filter = visit_band(data_id["visit"])
+            data_id.update(band=band, physical_filter=physical_filter)
         products.append((product.dataset_type, data_id, folder / product.path))
     try:
         create_butler_repo(folder, products, run=RUN, instrument=INSTRUMENT, transfer=None)

@@ -24,7 +24,8 @@ The Rubin Science Platform (token from https://data.lsst.cloud/auth/tokens in
     src.get("deepCoadd_calexp", {"tract": 4226, "patch": 17, "band": "r"})
 """
 
-from . import base, butler, cache, data_id, file, http, local, sample, spec, tap
+from . import bands, base, butler, cache, data_id, file, http, local, sample, spec, tap
+from .bands import *
 from .base import *
 from .butler import *
 from .cache import *
@@ -37,6 +38,7 @@ from .spec import *
 from .tap import *
 
 __all__ = [
+    *bands.__all__,
     *base.__all__,
     *butler.__all__,
     *cache.__all__,
