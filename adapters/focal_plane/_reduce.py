@@ -29,7 +29,7 @@ def _cell(origin, slope, x):
 
 @njit(cache=True, nogil=True, inline="always")
 def _run_end(origin, slope, cell, x0, q, width):
-    """First column after ``q`` whose coordinate ``origin + slope (x0 + column)`` leaves ``cell``."""
+    """The first column after ``q`` where ``origin + slope (x0 + column)`` leaves ``cell``."""
     if slope > 0:
         end = math.ceil((cell + 1 - origin) / slope - x0)
     elif slope < 0:

@@ -28,7 +28,7 @@ DEFAULT_SCALE_MM = 0.5
 
 @dataclass(frozen=True)
 class MosaicGrid:
-    """Square cells over the focal plane: column ``i`` spans ``x0 + i scale .. x0 + (i+1) scale``.
+    """Square cells over the focal plane: column ``i`` spans ``x0 + i*scale .. x0 + (i+1)*scale``.
 
     ``x0``, ``y0`` (mm) are the outer edges of cell ``(0, 0)``, ``scale`` the cell size in mm
     and ``shape`` ``(rows, columns)``.  Rows run along focal-plane y, columns along x.
@@ -54,7 +54,7 @@ class MosaicGrid:
         scale: float = DEFAULT_SCALE_MM,
         margin: int = 2,
     ) -> MosaicGrid:
-        """The grid with cell edges on multiples of ``scale`` holding every detector, plus a margin."""
+        """The grid, cell edges on multiples of ``scale``, holding every detector and a margin."""
         corners = np.vstack([g.corners_mm() for g in geometries])
         if not (math.isfinite(scale) and scale > 0):
             raise ValueError(f"a mosaic scale must be a positive number of mm; got {scale!r}")
@@ -64,7 +64,7 @@ class MosaicGrid:
         return cls(float(low[0] * scale), float(low[1] * scale), float(scale), (rows, columns))
 
     def cell_coordinates(self, fx, fy) -> tuple[np.ndarray, np.ndarray]:
-        """Continuous cell coordinates ``(u, w)`` of focal-plane mm: cell ``(j, i)`` is ``floor``."""
+        """Continuous cell coordinates ``(u, w)`` of focal-plane mm (cell = their floor)."""
         return (
             (np.asarray(fx, np.float64) - self.x0) / self.scale,
             (np.asarray(fy, np.float64) - self.y0) / self.scale,

@@ -154,7 +154,7 @@ def coadd_product(dataset_type: str) -> Product:
 
 
 def all_products() -> tuple[Product, ...]:
-    """Every file of the sample: the visit's pairs, the coadd triple, the full visits' backgrounds."""
+    """Every file: the visit's pairs, the coadd triple, then the full visits' backgrounds."""
     visit = tuple(
         visit_product(kind, detector)
         for detector in DETECTORS

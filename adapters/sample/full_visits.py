@@ -54,7 +54,7 @@ _SKIES = {
 
 
 def _focal_plane_sky(visit: int, base_sky: SkyGradient) -> SkyGradient:
-    """The visit's sky in focal-plane pixels (``base_sky`` is visit 512055's, in generate's frame)."""
+    """The visit's sky in focal-plane pixels; ``base_sky`` is 512055's in generate's frame."""
     if visit != VISIT:
         return _SKIES[visit]
     anchor = lsstcam_detector(_BASE_FRAME_DETECTOR).translation / _PIXEL_MM

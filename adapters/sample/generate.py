@@ -256,8 +256,10 @@ def _write(folder: Path, product: Product, thing: SkyImage | BackgroundModel) ->
 
 
 def _make(root: str, task: str) -> None:
-    """Write one generation task's products: a detector's pair (task "74"), one coadd, or one
-    raft of a full visit's backgrounds (``fullvisit:<visit>:<raft>``).
+    """Write one generation task's products: a detector's pair, a coadd, or a raft's backgrounds.
+
+    Tasks are "74" (a detector), "deepCoadd", "deepCoadd_calexp" or
+    ``fullvisit:<visit>:<raft>`` (one raft of a full visit).
 
     A module-level function of strings, so a worker process can run it.
     """
