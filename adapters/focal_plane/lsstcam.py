@@ -15,9 +15,6 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from astropy import units as u
-from astropy.table import Table
-
 from ..errors import FormatError
 from ..geometry import BBox
 from .geometry import DetectorGeometry
@@ -70,6 +67,11 @@ def lsstcam_detector(key: int | str) -> DetectorGeometry:
 
 
 def _read_layout(path: Path) -> tuple[DetectorGeometry, ...]:
+    # astropy.table costs ~0.3 s to import: paid when a layout is first needed, not by
+    # ``import skybkg_adapters`` (detector names come from here)
+    from astropy import units as u
+    from astropy.table import Table
+
     table = Table.read(path, format="ascii.ecsv")
     missing = [name for name in _COLUMNS if name not in table.colnames]
     if missing:

@@ -1,0 +1,73 @@
+"""A mosaic as a PNG: the focal-plane picture with every detector's outline and name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from skybkg_adapters import atomic_output
+
+from ..analysis import zscale_limits
+from .mosaic_file import MosaicProduct
+
+__all__ = ["write_mosaic_png"]
+
+
+def write_mosaic_png(
+    path: str | os.PathLike, product: MosaicProduct, minus_plane: bool = False
+) -> Path:
+    """Draw ``product`` (or its ``minus_plane`` image) with outlines and names; write it atomically.
+
+    Display limits are zscale of the finite pixels; NaN (between detectors) is light grey.
+    Axes are focal-plane mm.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon
+
+    image = product.minus_plane if minus_plane else product.image
+    if image is None:
+        raise ValueError("this mosaic has no minus-plane image; run the survey with subtract_plane")
+    grid = product.grid
+    rows, columns = grid.shape
+    extent = (grid.x0, grid.x0 + columns * grid.scale, grid.y0, grid.y0 + rows * grid.scale)
+    finite = image[np.isfinite(image)]
+    vmin, vmax = zscale_limits(finite) if finite.size else (0.0, 1.0)
+    figure = Figure(figsize=(11, 10), dpi=110)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.set_facecolor("0.85")
+    shown = axes.imshow(
+        image,
+        origin="lower",
+        extent=extent,
+        vmin=vmin,
+        vmax=vmax,
+        cmap="viridis",
+        interpolation="nearest",
+    )
+    figure.colorbar(shown, ax=axes, fraction=0.04, pad=0.02, label="background [count]")
+    for row in product.outlines:
+        corners = np.column_stack([row["corner_x"], row["corner_y"]])
+        axes.add_patch(Polygon(corners, closed=True, fill=False, lw=0.4, edgecolor="white"))
+        axes.text(
+            row["fp_x"],
+            row["fp_y"],
+            str(row["name"]),
+            ha="center",
+            va="center",
+            fontsize=3.5,
+            color="white",
+        )
+    what = "minus the focal-plane plane" if minus_plane else "background"
+    band = f", band {product.band}" if product.band else ""
+    axes.set_title(f"visit {product.visit}{band}: {what}, {grid.scale:g} mm/pixel")
+    axes.set_xlabel("focal plane x [mm]")
+    axes.set_ylabel("focal plane y [mm]")
+    axes.set_aspect("equal")
+    path = Path(path)
+    with atomic_output(path) as partial:
+        figure.savefig(partial, format="png")
+    return path
