@@ -152,6 +152,8 @@ def test_sample_lists_the_products(sample, capsys):
     out = capsys.readouterr().out
     assert f"Sample data set: {sample.root}" in out
     assert out.count("calexpBackground ") == 3
+    assert "full visit 512055 (band i): 188 of 189 background files, detector 42 missing" in out
+    assert "full visit 1172317 (band r): 189 of 189 background files\n" in out
     assert "deepCoadd_calexp_background" in out
 
 

@@ -36,7 +36,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"Sample data set: {sample.root}")
     if sample.butler_repo is not None:
         print(f"Butler repository: {sample.butler_repo}")
+    from skybkg_adapters.sample import FULL_VISITS, MISSING_DETECTOR, full_visit_products
+
+    full_visits = {p.path for p in full_visit_products()}
     for product in sample.products:
-        ids = ", ".join(f"{k}={v}" for k, v in product.data_id.items())
-        print(f"  {product.dataset_type:<28} {ids:<32} {product.path}")
+        if product.path not in full_visits:
+            ids = ", ".join(f"{k}={v}" for k, v in product.data_id.items())
+            print(f"  {product.dataset_type:<28} {ids:<32} {product.path}")
+    for visit, (band, _) in FULL_VISITS.items():
+        count = sum(
+            1
+            for p in sample.products
+            if p.dataset_type == "calexpBackground" and p.data_id["visit"] == visit
+        )
+        missing = MISSING_DETECTOR["detector"] if MISSING_DETECTOR["visit"] == visit else None
+        note = f", detector {missing} missing on purpose" if missing is not None else ""
+        print(f"  full visit {visit} (band {band}): {count} of 189 background files{note}")
     return 0
