@@ -11,6 +11,7 @@ from astropy.table import Table
 from skybkg_adapters import BBox
 from skybkg_adapters.focal_plane import (
     LSSTCAM_LAYOUT_FILE,
+    DetectorGeometry,
     _nominal,
     load_lsstcam_layout,
     lsstcam_detector,
@@ -147,3 +148,99 @@ def test_data_file_names_its_public_sources():
     for needle in ("LSE-349", "obs_lsst", "dp2.lsst.io", "detector_source.json"):
         assert needle in sources
     assert any("yaw = pitch = roll = 0" in line for line in meta["conventions"])
+
+
+# --- mosaics: block means on a focal-plane grid, at any position and rotation ---
+
+
+def _numpy_block_means(image, geometry, grid, bbox=None):
+    """Sums and counts per grid cell of the pixels whose centres fall in it, with numpy."""
+    box = bbox or geometry.bbox
+    height, width = image.shape
+    y, x = np.mgrid[0:height, 0:width]
+    fx, fy = geometry.pixel_to_focal_plane(x + box.x0, y + box.y0)
+    col = np.floor((fx - grid.x0) / grid.scale).astype(int).ravel()
+    row = np.floor((fy - grid.y0) / grid.scale).astype(int).ravel()
+    finite = np.isfinite(image.ravel())
+    key = (row * grid.shape[1] + col)[finite]
+    size = grid.shape[0] * grid.shape[1]
+    sums = np.bincount(key, weights=image.ravel()[finite].astype(np.float64), minlength=size)
+    return sums.reshape(grid.shape), np.bincount(key, minlength=size).reshape(grid.shape)
+
+
+def _smooth_image(geometry, seed=3):
+    rng = np.random.default_rng(seed)
+    height, width = geometry.bbox.height, geometry.bbox.width
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    image = 1000 + 0.01 * x - 0.02 * y + 1e-6 * x * y + rng.normal(0, 1, (height, width))
+    image = image.astype(np.float32)
+    image[5, 7] = np.nan
+    return image
+
+
+@pytest.mark.parametrize("yaw_deg", [0.0, 90.0, 30.0, 180.0059564])
+def test_reduce_detector_is_the_block_mean_at_any_rotation(yaw_deg):
+    from skybkg_adapters.focal_plane import MosaicGrid, reduce_detector
+
+    geometry = DetectorGeometry.from_orientation(
+        "T",
+        7,
+        BBox(0, 0, 301, 203),
+        (0.01, 0.01),
+        (12.3456789, -4.5678901),
+        (150.0, 101.0),
+        np.radians(yaw_deg),
+    )
+    # no pixel centre on a cell edge, where rounding could pick either cell
+    grid = MosaicGrid.covering([geometry], scale=0.0731)
+    image = _smooth_image(geometry)
+    reduction = reduce_detector(image, geometry, grid)
+    sums, counts = _numpy_block_means(image, geometry, grid)
+    rows, columns = reduction.sums.shape
+    window = np.s_[
+        reduction.row0 : reduction.row0 + rows, reduction.col0 : reduction.col0 + columns
+    ]
+    np.testing.assert_array_equal(reduction.counts, counts[window])
+    assert counts.sum() == image.size - 1 == counts[window].sum()
+    np.testing.assert_allclose(reduction.sums, sums[window], rtol=1e-6)
+    # the plane fit through the moments is the least-squares plane of the finite pixels
+    height, width = image.shape
+    y, x = np.mgrid[0:height, 0:width]
+    good = np.isfinite(image)
+    xc, yc = geometry.bbox.center
+    design = np.column_stack([np.ones(good.sum()), x[good] - xc, y[good] - yc])
+    expected, *_ = np.linalg.lstsq(design, image[good].astype(np.float64), rcond=None)
+    # runs of a cell are summed in float32 (within ~1e-7 of the values), the rest in float64
+    np.testing.assert_allclose(reduction.plane(), expected, rtol=1e-5)
+
+
+def test_the_real_hsc_detector_lands_where_its_archive_says(afw_calexp):
+    """obs_base's calexp: HSC 1_42, yaw 180.006 deg, 0.015 mm pixels, read from the file."""
+    from glue_skybkg.survey import detector_geometry
+    from skybkg_adapters import read_exposure
+    from skybkg_adapters.focal_plane import Mosaic, MosaicGrid, reduce_detector
+
+    exposure = read_exposure(afw_calexp)
+    geometry = detector_geometry(exposure, 4)
+    assert (geometry.name, geometry.id) == ("1_42", 4)
+    assert geometry.pixel_to_focal_plane(1023.5, 2087.5) == pytest.approx((191.0478, -166.56315))
+    grid = MosaicGrid.covering([geometry], scale=0.6)
+    mosaic = Mosaic(grid)
+    image = exposure.image  # a 64 x 32 cut-out of the detector
+    mosaic.add(reduce_detector(image, geometry, grid, bbox=exposure.bbox))
+    sums, counts = _numpy_block_means(image, geometry, grid, exposure.bbox)
+    cells = counts > 0
+    np.testing.assert_allclose(
+        mosaic.image[cells], (sums / np.maximum(counts, 1))[cells], rtol=1e-5, atol=1e-4
+    )
+    assert np.isnan(mosaic.image[~cells]).all()
+    # rotated by 180 degrees: the cut-out's first pixel is its top right on the focal plane
+    x0, y0 = exposure.bbox.x0, exposure.bbox.y0
+    column, row = grid.cell_coordinates(*geometry.pixel_to_focal_plane(x0, y0))
+    assert mosaic.detector_map[int(row), int(column)] == 4
+    far_column, far_row = grid.cell_coordinates(*geometry.pixel_to_focal_plane(x0 + 63, y0 + 31))
+    assert far_column < column
+    assert far_row < row
+    assert geometry.pixel_to_focal_plane(0, 0) == pytest.approx(
+        (206.39704470738442, -135.24905414185918)
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..geometry import BBox
 from .geometry import DetectorGeometry
 
 __all__ = ["DEFAULT_SCALE_MM", "DetectorReduction", "Mosaic", "MosaicGrid", "reduce_detector"]
@@ -116,7 +117,11 @@ class DetectorReduction:
 
 
 def reduce_detector(
-    image: np.ndarray, geometry: DetectorGeometry, grid: MosaicGrid, detector: int | None = None
+    image: np.ndarray,
+    geometry: DetectorGeometry,
+    grid: MosaicGrid,
+    detector: int | None = None,
+    bbox: BBox | None = None,
 ) -> DetectorReduction:
     """Block sums and counts of ``image`` on ``grid``, and its plane moments, in one pass.
 
@@ -124,13 +129,16 @@ def reduce_detector(
     ----------
     image
         The detector's full-resolution image (e.g. a rendered background), shaped like
-        ``geometry.bbox``; its first pixel is the bbox's ``(x0, y0)``.  NaNs are skipped.
+        ``bbox``; its first pixel is the bbox's ``(x0, y0)``.  NaNs are skipped.
     geometry
         Where the detector's pixels lie on the focal plane.
     grid
         The mosaic's cells; the detector must lie on it.
     detector
         The id recorded in the result (default ``geometry.id``).
+    bbox
+        The parent-pixel box ``image`` covers (default the whole detector, ``geometry.bbox``;
+        a cut-out covers less).
 
     Raises
     ------
@@ -139,23 +147,25 @@ def reduce_detector(
     """
     from ._reduce import N_MOMENTS, reduce_image  # numba compiles (or loads) on first use
 
-    box = geometry.bbox
+    box = geometry.bbox if bbox is None else BBox.coerce(bbox)
     pixels = np.asarray(image)
     if pixels.shape != box.shape:
         raise ValueError(
             f"detector {geometry.name}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels but "
-            f"its geometry's bbox is {box.width}x{box.height}"
+            f"its bbox is {box.width}x{box.height}"
         )
     if pixels.dtype.kind != "f" or not pixels.dtype.isnative:
         pixels = pixels.astype(np.float64)
-    u, w = grid.cell_coordinates(*geometry.corners_mm().T)
+    x_edges = [box.x0 - 0.5, box.max_x + 0.5, box.max_x + 0.5, box.x0 - 0.5]
+    y_edges = [box.y0 - 0.5, box.y0 - 0.5, box.max_y + 0.5, box.max_y + 0.5]
+    u, w = grid.cell_coordinates(*geometry.pixel_to_focal_plane(x_edges, y_edges))
     col0, row0 = int(np.floor(u.min())), int(np.floor(w.min()))
     col1, row1 = int(np.floor(u.max())) + 1, int(np.floor(w.max())) + 1
     rows, columns = grid.shape
     if col0 < 0 or row0 < 0 or col1 > columns or row1 > rows:
         raise ValueError(
             f"detector {geometry.name} (corners {np.round(geometry.corners_mm(), 2).tolist()} mm) "
-            f"lies partly off the mosaic grid; make the grid with MosaicGrid.covering"
+            "lies partly off the mosaic grid; make the grid with MosaicGrid.covering"
         )
     (a, b, tx), (c, d, ty) = geometry.affine
     s = grid.scale

@@ -90,7 +90,7 @@ def detector_geometry(product: SkyImage | BackgroundModel, detector: int) -> Det
     """
     uri = product.provenance.uri if product.provenance is not None else None
     if isinstance(product, SkyImage) and uri and uri.startswith(("file:", "/")):
-        from skybkg_adapters.lsst_fits import read_detector
+        from skybkg_adapters.lsst_fits.archive import read_detector
 
         record = read_detector(uri.removeprefix("file://"))
         if record is not None:
@@ -126,7 +126,7 @@ def survey_detector(
             pixels, n_entries = product.render(), len(product.layers)
         else:
             pixels, n_entries = product.image, 0
-        reduction = reduce_detector(pixels, geometry, grid, detector)
+        reduction = reduce_detector(pixels, geometry, grid, detector, product.bbox)
         stats = background_stats(pixels)
         del pixels  # one full-resolution image per worker at a time
     except (SkybkgError, OSError, ValueError) as exc:
