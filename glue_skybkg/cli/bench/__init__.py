@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .cases import CASES, FULL_SHAPE, QUICK_SHAPE, viewer_files, write_calexp
-from .measure import run_demo_case, run_kernel_cases, run_viewer_cases
+from .measure import run_demo_case, run_kernel_cases, run_survey_case, run_viewer_cases
 from .table import MIB, format_table, make_row, target_text, verdict
 
 __all__ = ["add_command", "run", "run_bench"]
@@ -74,7 +74,7 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
     with tempfile.TemporaryDirectory(prefix="skybkg-bench-") as tmp:
         folder = Path(tmp)
         files = {k: str(v) for k, v in write_calexp(folder, shape).items()}
-        kernels = [c.key for c in cases if c.group not in ("glue", "demo")]
+        kernels = [c.key for c in cases if c.group not in ("glue", "demo", "survey")]
         # --quick checks that the cases run: one worker for all of them is enough
         batches = [kernels] if quick else [[key] for key in kernels]
         results = {}
@@ -89,11 +89,17 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
                     if quick
                     else run_demo_case(folder / "demo")
                 )
+            elif case.group == "survey":
+                results[case.key] = (
+                    {"error": "skipped with --quick (it needs the full-size sample)"}
+                    if quick
+                    else run_survey_case(case.key, folder / case.key)
+                )
             rows[case.key] = make_row(case, results[case.key], image_mib)
     for case in cases:
         row = rows[case.key]
         floor_ms = row["floor_ms"] = row["floor_ms"] or rows.get("floor", {}).get("ms")
-        timed_in_worker = case.group not in ("glue", "demo")  # those are whole programs
+        timed_in_worker = case.group not in ("glue", "demo", "survey")  # whole programs
         row["x_floor"] = (
             row["ms"] / floor_ms if timed_in_worker and row["ms"] is not None and floor_ms else None
         )

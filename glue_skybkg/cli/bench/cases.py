@@ -48,7 +48,8 @@ class Case:
 
     ``group`` gathers rows compared with each other; ``versus`` names the row this one is
     compared with (speed-up column); ``target`` is the issue's target as ``(kind, limit)``:
-    ``("floor", k)`` time <= k x the floor, ``("seconds", s)`` wall time <= s.
+    ``("floor", k)`` time <= k x the floor, ``("seconds", s)`` wall time <= s;
+    ``mem_target_mib`` caps the peak memory of a whole process tree.
     """
 
     key: str
@@ -58,6 +59,7 @@ class Case:
     target: tuple[str, float] | None = None
     mem_target_images: float | None = None
     min_speedup: float | None = None
+    mem_target_mib: float | None = None
 
 
 CASES = (
@@ -117,6 +119,20 @@ CASES = (
     ),
     Case("cold_viewer", "glue", "cold start: python -> first drawn viewer (information)"),
     Case("demo", "demo", "skybkg demo --no-gui (second run)"),
+    Case(
+        "survey_visit",
+        "survey",
+        "skybkg survey: 1 sample visit, 189 detectors -> mosaic + table",
+        target=("seconds", 10),
+        mem_target_mib=2048,
+    ),
+    Case(
+        "survey_three_visits",
+        "survey",
+        "skybkg survey: 3 sample visits, 567 detectors",
+        target=("seconds", 25),
+        mem_target_mib=2048,
+    ),
 )
 """Every row of the table, in print order."""
 

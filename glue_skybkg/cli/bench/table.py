@@ -15,7 +15,12 @@ MIB = 1 << 20
 def verdict(case: Case, row: dict, floor_ms: float | None) -> str:
     """``PASS`` when ``row`` meets every target of ``case``, ``MISS`` if not, ``-`` without one."""
     checks = []
-    if case.target is None and case.mem_target_images is None and case.min_speedup is None:
+    if (
+        case.target is None
+        and case.mem_target_images is None
+        and case.min_speedup is None
+        and case.mem_target_mib is None
+    ):
         return "-"
     if row.get("ms") is None:
         return "MISS"
@@ -32,6 +37,10 @@ def verdict(case: Case, row: dict, floor_ms: float | None) -> str:
         )
     if case.min_speedup is not None:
         checks.append(row.get("speedup") is not None and row["speedup"] >= case.min_speedup)
+    if case.mem_target_mib is not None:
+        checks.append(
+            row.get("peak_extra_mib") is not None and row["peak_extra_mib"] < case.mem_target_mib
+        )
     return "PASS" if all(checks) else "MISS"
 
 
@@ -45,6 +54,8 @@ def target_text(case: Case) -> str:
         parts.append(f">= {case.min_speedup:g}x faster")
     if case.mem_target_images is not None:
         parts.append(f"mem <= {case.mem_target_images:g} image")
+    if case.mem_target_mib is not None:
+        parts.append(f"tree mem < {case.mem_target_mib / 1024:g} GiB")
     return ", ".join(parts) or "-"
 
 
@@ -64,7 +75,9 @@ def make_row(case: Case, result: dict, image_mib: float) -> dict:
         "peak_extra_mib": None if peak is None else peak / MIB,
         "peak_is_total": "peak_total" in result,
         "image_mib": image_mib,
-        "note": "" if ms is not None else _short(result.get("error", "not run")),
+        "note": result.get("note", "")
+        if ms is not None
+        else _short(result.get("error", "not run")),
     }
 
 
