@@ -14,7 +14,7 @@ def register() -> None:
     """Register the Qt parts (idempotent): decorators run once at import; tool ids added once."""
     from glue_qt.viewers.image import ImageViewer
 
-    from . import fetch_dialog, layer_actions, tools  # noqa: F401  (decorators register)
+    from . import fetch_dialog, layer_actions, survey_dialog, tools  # noqa: F401  (decorators register)
 
     for tool_id in TOOL_IDS:
         if tool_id not in ImageViewer.tools:
