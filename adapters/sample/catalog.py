@@ -118,7 +118,7 @@ def visit_band(visit: int) -> tuple[str, str]:
 def _visit_file(dataset_type: str, visit: int, detector: int) -> Product:
     """The file of a visit product, named and placed as the Butler's datastore does."""
     band, physical_filter = visit_band(visit)
-    full_name = detector_full_name(INSTRUMENT, detector)
+    full_name = detector_full_name(INSTRUMENT, detector) or f"D{detector:03d}"
     parts = (dataset_type, INSTRUMENT, band, physical_filter, str(visit), full_name, _run_suffix())
     path = f"{RUN}/{dataset_type}/{band}/{physical_filter}/{visit}/{'_'.join(parts)}.fits"
     return Product(dataset_type, {"visit": visit, "detector": detector}, path)

@@ -82,10 +82,10 @@ def full_visit_background(visit: int, detector: int, base_sky: SkyGradient) -> B
     rng = np.random.default_rng([SEED, visit, detector])
     fx, fy = _bin_centres_mm(geometry)
     sky = _focal_plane_sky(visit, base_sky).at(fx / _PIXEL_MM, fy / _PIXEL_MM)
-    offset = rng.normal(0.0, _OFFSET_SIGMA)
+    offset = np.full(sky.shape, rng.normal(0.0, _OFFSET_SIGMA))
     if {"visit": visit, "detector": detector} == dict(BAD_DETECTOR):
         across = np.linspace(-0.5, 0.5, _N_BINS)[np.newaxis, :]
-        offset = _BAD_OFFSET + _BAD_RAMP * across
+        offset = _BAD_OFFSET + _BAD_RAMP * across + np.zeros(sky.shape)
     first = sky * (1.0 + offset) + rng.normal(0.0, _BIN_NOISE, sky.shape)
     level = float(np.median(sky))
     entries = [first] + [

@@ -35,7 +35,7 @@ def fit_focal_plane(fx, fy, values, sigma: float = OUTLIER_SIGMA) -> Plane:
             return (np.nan, np.nan, np.nan)
         design = np.column_stack([np.ones(keep.sum()), fx[keep], fy[keep]])
         solution, *_ = np.linalg.lstsq(design, values[keep], rcond=None)
-        coefficients = tuple(float(c) for c in solution)
+        coefficients = (float(solution[0]), float(solution[1]), float(solution[2]))
         residual = values - evaluate_plane(coefficients, fx, fy)
         spread = robust_sigma(residual[keep])
         usable = np.isfinite(fx) & np.isfinite(fy) & np.isfinite(values)
@@ -43,7 +43,7 @@ def fit_focal_plane(fx, fy, values, sigma: float = OUTLIER_SIGMA) -> Plane:
         if spread == 0 or np.array_equal(within, keep):
             break
         keep = within
-    return coefficients  # type: ignore[return-value]
+    return coefficients
 
 
 def evaluate_plane(plane: Plane, fx, fy) -> np.ndarray:

@@ -62,7 +62,7 @@ def survey_table(rows: Iterable[Mapping[str, Any]], meta: Mapping[str, Any] | No
 
     rows = sorted(rows, key=lambda r: (r["visit"], r["detector"]))
     defaults = {"offset": np.nan, "outlier": False}
-    columns = {}
+    columns: dict[str, np.ndarray] = {}
     for name, (kind, _, _) in SURVEY_COLUMNS.items():
         values = [row.get(name, defaults.get(name)) for row in rows]
         columns[name] = np.array(values, dtype=kind) if rows else np.zeros(0, dtype=kind)
