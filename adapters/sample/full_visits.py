@@ -21,6 +21,7 @@ import numpy as np
 
 from ..container import BackgroundLayer, BackgroundModel
 from ..focal_plane import DetectorGeometry, lsstcam_detector
+from ..geometry import BBox
 from ..lsst_fits import write_background
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from ._scene import VISIT_MASK_PLANES, SkyGradient
@@ -33,7 +34,13 @@ from .catalog import (
     full_visit_products,
 )
 
-__all__ = ["FULL_VISIT_TASK", "full_visit_background", "full_visit_tasks", "write_full_visit_task"]
+__all__ = [
+    "FULL_VISIT_TASK",
+    "dp02_entry",
+    "full_visit_background",
+    "full_visit_tasks",
+    "write_full_visit_task",
+]
 
 FULL_VISIT_TASK = "fullvisit"
 """Prefix of the generation tasks: ``fullvisit:<visit>:<raft>`` writes one raft of one visit."""
@@ -92,23 +99,25 @@ def full_visit_background(visit: int, detector: int, base_sky: SkyGradient) -> B
         level * fraction * (1.0 + 0.1 * rng.standard_normal(sky.shape))
         for fraction in _LATER_ENTRIES
     ]
-    box = geometry.bbox
+    variance = np.full(sky.shape, max(level, 1.0) / 400.0, np.float32)
     return BackgroundModel(
-        tuple(
-            BackgroundLayer(
-                values=values.astype(np.float32),
-                bbox=box,
-                interp_style=InterpStyle.AKIMA_SPLINE,
-                undersample_style=UndersampleStyle.REDUCE_INTERP_ORDER,
-                approx_style=ApproxStyle.CHEBYSHEV,
-                approx_order_x=1,
-                approx_order_y=1,
-                approx_weighting=True,
-                variance=np.full(values.shape, max(level, 1.0) / 400.0, np.float32),
-                mask_planes=VISIT_MASK_PLANES,
-            )
-            for values in entries
-        )
+        tuple(dp02_entry(values.astype(np.float32), geometry.bbox, variance) for values in entries)
+    )
+
+
+def dp02_entry(values: np.ndarray, bbox: BBox, variance: np.ndarray) -> BackgroundLayer:
+    """A calexpBackground entry as DP0.2 writes it: Akima bins, Chebyshev order 1, weighted."""
+    return BackgroundLayer(
+        values=values,
+        bbox=bbox,
+        interp_style=InterpStyle.AKIMA_SPLINE,
+        undersample_style=UndersampleStyle.REDUCE_INTERP_ORDER,
+        approx_style=ApproxStyle.CHEBYSHEV,
+        approx_order_x=1,
+        approx_order_y=1,
+        approx_weighting=True,
+        variance=variance,
+        mask_planes=VISIT_MASK_PLANES,
     )
 
 

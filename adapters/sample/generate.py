@@ -45,7 +45,7 @@ from .catalog import (
     visit_band,
     visit_product,
 )
-from .full_visits import FULL_VISIT_TASK, full_visit_tasks, write_full_visit_task
+from .full_visits import FULL_VISIT_TASK, dp02_entry, full_visit_tasks, write_full_visit_task
 
 __all__ = ["coadd_patch_scene", "detector_scene", "generate_products"]
 
@@ -131,18 +131,7 @@ def _calexp_background(scene: Scene) -> tuple[BackgroundModel, np.ndarray]:
         if threshold is not None:
             detected = scene.footprints(threshold)
         values, errors = meanclip_bins(residual, instrumental | detected, x_edges, y_edges)
-        layer = BackgroundLayer(
-            values=values,
-            bbox=BBox(0, 0, width, height),
-            interp_style=InterpStyle.AKIMA_SPLINE,
-            undersample_style=UndersampleStyle.REDUCE_INTERP_ORDER,
-            approx_style=ApproxStyle.CHEBYSHEV,
-            approx_order_x=1,
-            approx_order_y=1,
-            approx_weighting=True,
-            variance=errors,
-            mask_planes=VISIT_MASK_PLANES,
-        )
+        layer = dp02_entry(values, BBox(0, 0, width, height), errors)
         residual -= layer.render()
         layers.append(layer)
     return BackgroundModel(tuple(layers)), detected

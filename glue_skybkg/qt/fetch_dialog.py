@@ -30,6 +30,7 @@ from ..fetching import PRODUCT_KINDS, load_products
 from ..tokens import remember_token
 from .display import show_component
 from .notify import report_error
+from .worker_thread import start_in_thread, stop_thread
 
 __all__ = [
     "MENU_LABEL",
@@ -163,14 +164,11 @@ class SkyBackgroundsDialog(QDialog):
         self.progress.setValue(0)
         self.fetch_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self._thread = QThread(self)
         self.worker = FetchWorker(spec, kinds, data_id)
-        self.worker.moveToThread(self._thread)
-        self._thread.started.connect(self.worker.run)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
-        self._thread.start()
+        self._thread = start_in_thread(self, self.worker)
 
     def cancel_fetch(self) -> None:
         """Stop the running fetch; nothing fetched so far is added."""
@@ -181,9 +179,7 @@ class SkyBackgroundsDialog(QDialog):
     def _done(self) -> None:
         self.fetch_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
+        stop_thread(self._thread)
         self._thread = self.worker = None
 
     def _on_progress(self, done: int, total: int, dataset_type: str) -> None:

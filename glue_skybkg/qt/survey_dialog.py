@@ -35,6 +35,7 @@ from ..survey_data import SurveyRecipe, load_survey, run_recipe
 from .fetch_dialog import SOURCE_KINDS, source_spec
 from .notify import report_error
 from .survey_views import show_survey
+from .worker_thread import start_in_thread, stop_thread
 
 __all__ = ["MENU_LABEL", "SurveyDialog", "SurveyWorker", "open_survey_dialog"]
 
@@ -146,16 +147,13 @@ class SurveyDialog(QDialog):
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         scheduler = self.scheduler or (self.scheduler_address.text().strip() or None)
-        self._thread = QThread(self)
         self.worker = SurveyWorker(self.recipe, scheduler)
-        self.worker.moveToThread(self._thread)
-        self._thread.started.connect(self.worker.run)
         self.worker.progress.connect(self._on_progress)
         self.worker.message.connect(self.status.setText)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled_signal.connect(self._on_cancelled)
-        self._thread.start()
+        self._thread = start_in_thread(self, self.worker)
 
     def cancel_survey(self) -> None:
         """Stop the running survey; nothing is added."""
@@ -166,9 +164,7 @@ class SurveyDialog(QDialog):
     def _done(self) -> None:
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
+        stop_thread(self._thread)
         self._thread = self.worker = None
 
     def _on_progress(self, done: int, total: int) -> None:
