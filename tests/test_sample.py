@@ -69,6 +69,13 @@ def test_every_product_is_there_under_its_dp02_name(sample):
             (kind, (("band", "r"), ("patch", 17), ("tract", 4226)))
             for kind in ("deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background")
         ]
+        # the full visits: every science detector's background, but for the missing one
+        + [
+            ("calexpBackground", (("detector", d), ("visit", v)))
+            for v in (512055, 1172317, 1206010)
+            for d in range(189)
+            if (v, d) != (512055, 42) and not (v == 512055 and d in DETECTORS)
+        ]
     )
     assert kinds == expected
     for product in sample.products:
