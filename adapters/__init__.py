@@ -6,8 +6,9 @@ writers, background rendering exactly as ``lsst.afw`` does, and :func:`open_sour
 every kind of data source.  The renderer (numba kernels) is imported on first use.
 """
 
-from . import atomic, butler_repo, container, errors, geometry, lsst_fits, sources, styles
+from . import atomic, bins, butler_repo, container, errors, geometry, lsst_fits, sources, styles
 from .atomic import *
+from .bins import *
 from .butler_repo import *
 from .container import *
 from .errors import *
@@ -16,12 +17,17 @@ from .lsst_fits import *
 from .sources import *
 from .styles import *
 
-_LAZY = {"bin_centers": "render", "render_layers": "render"}
-"""Names whose module is imported on first use: render compiles numba kernels, which
-``import skybkg_adapters`` (e.g. glue loading the plugin) should not pay for."""
+_LAZY = {
+    "bin_statistics": "estimate",
+    "estimate_background": "estimate",
+    "render_layers": "render",
+}
+"""Names whose module is imported on first use: render and estimate compile numba kernels,
+which ``import skybkg_adapters`` (e.g. glue loading the plugin) should not pay for."""
 
 __all__ = [
     *atomic.__all__,
+    *bins.__all__,
     *butler_repo.__all__,
     *container.__all__,
     *errors.__all__,

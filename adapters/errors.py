@@ -11,6 +11,7 @@ import os
 __all__ = [
     "AmbiguousProduct",
     "AuthError",
+    "EstimateError",
     "FormatError",
     "GridMismatch",
     "MissingDependency",
@@ -63,6 +64,10 @@ class FormatError(SkybkgError, ValueError):
 
 class RenderError(SkybkgError, ValueError):
     """A background cannot be rendered as requested (afw would raise too)."""
+
+
+class EstimateError(SkybkgError, ValueError):
+    """A background cannot be estimated as asked: unknown setting, mask plane or statistic."""
 
 
 class ProductNotFound(SkybkgError, LookupError):

@@ -15,13 +15,14 @@ from typing import Protocol
 
 import numpy as np
 
+from ..bins import bin_centers
 from ..errors import RenderError
 from ..geometry import BBox
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle, max_interp_style, min_interp_points
 from . import _chebyshev, _interp
 from ._rows import KIND_CHEBYSHEV, KIND_INTERP, fit_columns, render_rows
 
-__all__ = ["RenderableLayer", "bin_centers", "render_layers"]
+__all__ = ["RenderableLayer", "render_layers"]
 
 
 class RenderableLayer(Protocol):
@@ -66,33 +67,6 @@ class RenderableLayer(Protocol):
     @property
     def shape(self) -> tuple[int, int]:
         """``(ny, nx)`` bins."""
-
-
-def bin_centers(length: int, n: int) -> np.ndarray:
-    """Centres of ``n`` afw background bins tiling ``length`` pixels, in local pixel coordinates.
-
-    afw splits the image evenly with integer arithmetic (lsst-formats.md 2.1): bin ``i``
-    ends at ``min((i+1)*length + n//2) // n, length)`` and its centre is
-    ``start + size/2 - 0.5``. Add ``BKGD_X0``/``BKGD_Y0`` for parent coordinates.
-
-    Parameters
-    ----------
-    length
-        Image width (or height) in pixels.
-    n
-        Number of bins along that axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 centres, shape ``(n,)``.
-    """
-    length, n = int(length), int(n)
-    if length < 1 or n < 1:
-        raise RenderError(f"need a positive image length and bin count; got {length} and {n}")
-    ends = np.minimum(((np.arange(n, dtype=np.int64) + 1) * length + n // 2) // n, length)
-    starts = np.concatenate(([0], ends[:-1]))
-    return starts + 0.5 * (ends - starts) - 0.5
 
 
 def render_layers(

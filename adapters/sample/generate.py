@@ -18,10 +18,10 @@ from astropy.io.fits import Header
 
 from ..container import BackgroundLayer, BackgroundModel, Provenance, SkyImage
 from ..errors import SkybkgError
+from ..estimate import bin_statistics, estimate_background
 from ..geometry import BBox
 from ..lsst_fits import write_background, write_exposure
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
-from ._meanclip import meanclip_bins
 from ._scene import (
     COADD_MASK_PLANES,
     VISIT_MASK_PLANES,
@@ -45,7 +45,7 @@ from .catalog import (
     visit_band,
     visit_product,
 )
-from .full_visits import FULL_VISIT_TASK, dp02_entry, full_visit_tasks, write_full_visit_task
+from .full_visits import FULL_VISIT_TASK, full_visit_tasks, write_full_visit_task
 
 __all__ = ["coadd_patch_scene", "detector_scene", "generate_products"]
 
@@ -62,7 +62,7 @@ _VISIT_SKY = SkyGradient(level=2900.0, gx=0.06, gy=-0.04, curvature=0.004, origi
 # of the noiseless source light); the last one is the calexp's DETECTED plane.
 _ENTRY_THRESHOLDS = (None, 4.0, 1.5, 0.5)
 _BACKGROUND_IGNORED = ("BAD", "EDGE", "DETECTED", "DETECTED_NEGATIVE", "NO_DATA")
-_N_BINS = 32
+_BIN_SIZE = 128  # DP0.2's binSize: 32 x 32 bins on a 4072 x 4000 detector
 
 _TRACT_CENTER = (61.95, -37.14)
 _TRACT_CENTER_PIXEL = 13999.0  # tract pixel of the tract centre, both axes (7 x 4000 + 2 x 100)
@@ -95,19 +95,6 @@ def coadd_patch_scene() -> Scene:
     return coadd_scene(SEED, _PATCH_SHAPE, _PATCH_XY0, _COADD_SKY)
 
 
-def _bin_edges(length: int, n: int) -> np.ndarray:
-    """Bin boundaries afw uses (section 2.1), from the renderer's bin centres.
-
-    A bin's centre is ``orig + size/2 - 1/2``, so its end is ``2 * centre + 1 - orig``.
-    """
-    from ..render import bin_centers
-
-    edges = np.zeros(n + 1, np.int64)
-    for i, centre in enumerate(np.asarray(bin_centers(length, n), np.float64)):
-        edges[i + 1] = int(round(2.0 * centre + 1.0)) - edges[i]
-    return edges
-
-
 def _mask_bits(planes: Mapping[str, int], names) -> int:
     return int(np.bitwise_or.reduce([1 << planes[name] for name in names]))
 
@@ -118,8 +105,6 @@ def _calexp_background(scene: Scene) -> tuple[BackgroundModel, np.ndarray]:
     Each entry is the Chebyshev order-1 model of the per-bin clipped means of what the
     previous entries left, ignoring the footprints detected at that stage.
     """
-    height, width = scene.pixels.shape
-    x_edges, y_edges = _bin_edges(width, _N_BINS), _bin_edges(height, _N_BINS)
     ignored_bits = _mask_bits(
         VISIT_MASK_PLANES, [p for p in _BACKGROUND_IGNORED if p != "DETECTED"]
     )
@@ -130,8 +115,13 @@ def _calexp_background(scene: Scene) -> tuple[BackgroundModel, np.ndarray]:
     for threshold in _ENTRY_THRESHOLDS:
         if threshold is not None:
             detected = scene.footprints(threshold)
-        values, errors = meanclip_bins(residual, instrumental | detected, x_edges, y_edges)
-        layer = dp02_entry(values, BBox(0, 0, width, height), errors)
+        (layer,) = estimate_background(
+            residual,
+            instrumental | detected,
+            bin_size=_BIN_SIZE,
+            approx_order=1,
+            mask_planes=VISIT_MASK_PLANES,
+        ).layers
         residual -= layer.render()
         layers.append(layer)
     return BackgroundModel(tuple(layers)), detected
@@ -183,9 +173,9 @@ def _coadd_tweak(scene: Scene) -> tuple[BackgroundModel, np.ndarray]:
     DynamicDetectionTask's tweak: one level for the whole patch, from undetected pixels.
     """
     detected = scene.footprints(1.0)
-    level, _ = meanclip_bins(
-        scene.pixels, detected, np.array([0, _PATCH_SHAPE[1]]), np.array([0, _PATCH_SHAPE[0]])
-    )
+    level = bin_statistics(
+        scene.pixels, [0, _PATCH_SHAPE[1]], [0, _PATCH_SHAPE[0]], detected
+    ).values
     tweak = BackgroundLayer(
         values=level,
         bbox=BBox.from_shape(_PATCH_SHAPE, _PATCH_XY0),
