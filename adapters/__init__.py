@@ -6,24 +6,33 @@ writers, background rendering exactly as ``lsst.afw`` does, and :func:`open_sour
 every kind of data source.  The renderer (numba kernels) is imported on first use.
 """
 
-from . import atomic, bins, butler_repo, container, errors, geometry, lsst_fits, sources, styles
+from . import (
+    atomic,
+    bins,
+    butler_repo,
+    container,
+    errors,
+    estimate,
+    geometry,
+    lsst_fits,
+    sources,
+    styles,
+)
 from .atomic import *
 from .bins import *
 from .butler_repo import *
 from .container import *
 from .errors import *
+from .estimate import *
 from .geometry import *
 from .lsst_fits import *
 from .sources import *
 from .styles import *
 
-_LAZY = {
-    "bin_statistics": "estimate",
-    "estimate_background": "estimate",
-    "render_layers": "render",
-}
-"""Names whose module is imported on first use: render and estimate compile numba kernels,
-which ``import skybkg_adapters`` (e.g. glue loading the plugin) should not pay for."""
+_LAZY = {"render_layers": "render"}
+"""Names whose module is imported on first use: render compiles numba kernels, which
+``import skybkg_adapters`` (e.g. glue loading the plugin) should not pay for (the estimator
+compiles its kernels on first call)."""
 
 __all__ = [
     *atomic.__all__,
@@ -31,6 +40,7 @@ __all__ = [
     *butler_repo.__all__,
     *container.__all__,
     *errors.__all__,
+    *estimate.__all__,
     *geometry.__all__,
     *lsst_fits.__all__,
     *sources.__all__,

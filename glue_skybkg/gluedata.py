@@ -74,6 +74,8 @@ def image_to_data(img: SkyImage, label: str = "") -> Data:
     if not label and img.provenance is not None and img.provenance.dataset_type:
         label = img.provenance.dataset_type
     data = Data(label=label, coords=img.wcs, **{IMAGE: img.image})
+    if img.unit is not None:
+        data.get_component(data.id[IMAGE]).units = img.unit.to_string()
     for name in (MASK, VARIANCE):
         if img.has_plane(name):
             # read on first access: showing an image never needs them (~0.2 s for a calexp)
