@@ -14,7 +14,13 @@ def register() -> None:
     """Register the Qt parts (idempotent): decorators run once at import; tool ids added once."""
     from glue_qt.viewers.image import ImageViewer
 
-    from . import fetch_dialog, layer_actions, survey_dialog, tools  # noqa: F401  (decorators register)
+    from . import (  # noqa: F401  (decorators register)
+        fetch_dialog,
+        inspect_actions,
+        layer_actions,
+        survey_dialog,
+        tools,
+    )
 
     for tool_id in TOOL_IDS:
         if tool_id not in ImageViewer.tools:
