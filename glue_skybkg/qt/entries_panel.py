@@ -39,7 +39,7 @@ class EntriesPanel(QWidget):
         for entry in self.entries:
             self.list.addItem(entry.describe())
         self.list.setCurrentRow(0)
-        self.list.setMinimumWidth(560)
+        self.list.setMinimumWidth(820)
         count = len(self.entries)
         note = QLabel(
             f"{count} entr{'y' if count == 1 else 'ies'}; rendered alone each, they add up "
