@@ -25,7 +25,7 @@ import numpy as np
 from glue.core import Data
 from glue.core.component_id import ComponentID
 
-from skybkg_adapters import IGNORED_PLANES, ApproxStyle, BackgroundLayer, SkybkgError
+from skybkg_adapters import IGNORED_PLANES, ApproxStyle, BackgroundLayer, SkybkgError, bin_count
 
 from . import actions, analysis
 from .gluedata import BACKGROUND, IMAGE, RESTORED, ArithmeticLink, data_bbox, derived_link
@@ -184,16 +184,18 @@ def pipeline_settings(data: Data) -> dict[str, Any]:
     """The estimator settings that made the attached background (its first entry).
 
     The bin size is 128 (the pipelines' ``binSize``) when that gives the stored grid,
-    otherwise the width that gives it; the interpolation, undersampling and Chebyshev
+    otherwise the largest that gives it (``W // b + 1`` bins); the interpolation, undersampling and Chebyshev
     order are the entry's.
     """
     layer = model_of(data, BACKGROUND).layers[0]
     ny, nx = layer.shape
     width, height = layer.bbox.width, layer.bbox.height
-    if width // 128 + 1 == nx and height // 128 + 1 == ny:
-        bin_size = 128
-    else:
-        bin_size = max(width // max(nx - 1, 1), 1) if nx > 1 else width
+    fits = [
+        b
+        for b in range(1, max(width, height) + 1)
+        if bin_count(width, b) == nx and bin_count(height, b) == ny
+    ]
+    bin_size = 128 if 128 in fits else (max(fits) if fits else max(width // nx, 1))
     chebyshev = layer.approx_style != ApproxStyle.UNKNOWN
     return {
         "bin_size": int(bin_size),
