@@ -25,7 +25,13 @@ import numpy as np
 from glue.core import Data
 from glue.core.component_id import ComponentID
 
-from skybkg_adapters import IGNORED_PLANES, ApproxStyle, BackgroundLayer, SkybkgError, bin_count
+from skybkg_adapters import (
+    IGNORED_PLANES,
+    ApproxStyle,
+    BackgroundLayer,
+    SkybkgError,
+    bin_count,
+)
 
 from . import actions, analysis
 from .gluedata import BACKGROUND, IMAGE, RESTORED, ArithmeticLink, data_bbox, derived_link
@@ -184,8 +190,8 @@ def pipeline_settings(data: Data) -> dict[str, Any]:
     """The estimator settings that made the attached background (its first entry).
 
     The bin size is 128 (the pipelines' ``binSize``) when that gives the stored grid,
-    otherwise the largest that gives it (``W // b + 1`` bins); the interpolation, undersampling and Chebyshev
-    order are the entry's.
+    otherwise the largest that gives it (``W // b + 1`` bins); the interpolation,
+    undersampling and Chebyshev order are the entry's.
     """
     layer = model_of(data, BACKGROUND).layers[0]
     ny, nx = layer.shape

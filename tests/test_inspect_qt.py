@@ -61,7 +61,9 @@ def test_inspection_actions_from_the_layer_menu(glue_app, glue_products, reporte
     dialog.bin_size.setValue(64)
     dialog.accept()
     stats = [w for w in inspect_actions.open_windows if isinstance(w, StatisticsPanel)][-1]
-    assert stats.component.currentText() == "background - re-estimate (64 px, meanclip, akima_spline)"
+    assert (
+        stats.component.currentText() == "background - re-estimate (64 px, meanclip, akima_spline)"
+    )
     # the fixture's sky is the stored background, so the re-estimate is close to it
     assert abs(stats.statistics.median) < 3.0
 

@@ -1,4 +1,4 @@
-"""Background inspection: bin grids, profiles, residuals (analysis) and on glue Data (inspection)."""
+"""Background inspection: bin grids, profiles, residuals (analysis) and on glue Data."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ def _afw_centres(x0, length, n):
 
 @pytest.mark.parametrize(
     ("bbox", "shape"),
-    [((0, 0, 4072, 4000), (32, 32)), ((11900, 7900, 4200, 4200), (1, 1)), ((1000, 2000, 200, 150), (3, 4))],
+    [
+        ((0, 0, 4072, 4000), (32, 32)),
+        ((11900, 7900, 4200, 4200), (1, 1)),
+        ((1000, 2000, 200, 150), (3, 4)),
+    ],
     ids=["detector", "coadd-tweak", "offset-xy0"],
 )
 def test_bin_grid_positions_are_the_bin_centre_formula(bbox, shape):
@@ -201,3 +205,21 @@ def test_session_saves_the_inspection_components_as_recipes(glue_products):
     for label in labels:
         np.testing.assert_array_equal(np.asarray(restored[label]), before[label], err_msg=label)
     np.testing.assert_array_equal(before[labels[0]], glue_products["background"])
+
+
+def test_the_readme_inspection_example_runs_on_the_sample(tmp_path_factory, monkeypatch, capsys):
+    from pathlib import Path
+
+    from _sample_set import shared_sample
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("<!-- inspect-example -->", 1)[1].split("```python\n", 1)[1]
+    code = block.split("```", 1)[0]
+    monkeypatch.setenv("SKYBKG_SAMPLE_DIR", str(shared_sample(tmp_path_factory).root))
+    exec(compile(code, "README.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert float(lines[0]) < 2e-3  # what the README says: ~1e-3 counts
+    assert lines[1] == "(32, 32) [ 63.  190.5 318. ]"
+    radius, depth = (float(v) for v in lines[2].strip("()").split(","))
+    assert 20 <= radius <= 150
+    assert np.isfinite(depth)
