@@ -15,6 +15,7 @@ from . import (
     estimate,
     geometry,
     lsst_fits,
+    masks,
     sources,
     styles,
 )
@@ -26,6 +27,7 @@ from .errors import *
 from .estimate import *
 from .geometry import *
 from .lsst_fits import *
+from .masks import *
 from .sources import *
 from .styles import *
 
@@ -43,6 +45,7 @@ __all__ = [
     *estimate.__all__,
     *geometry.__all__,
     *lsst_fits.__all__,
+    *masks.__all__,
     *sources.__all__,
     *styles.__all__,
     *_LAZY,

@@ -17,6 +17,7 @@ from astropy.io.fits import Header
 from astropy.wcs import WCS
 
 from .geometry import BBox
+from .masks import plane_bits
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 
 __all__ = [
@@ -271,14 +272,7 @@ class SkyImage:
 
     def mask_bits(self, *planes: str) -> int:
         """The OR of the bits of the named mask planes; unknown names raise KeyError."""
-        bits = 0
-        for name in planes:
-            if name not in self.mask_planes:
-                raise KeyError(
-                    f"mask plane {name!r} is not in this image; it has {sorted(self.mask_planes)}"
-                )
-            bits |= 1 << self.mask_planes[name]
-        return bits
+        return plane_bits(self.mask_planes, planes)
 
     def __repr__(self) -> str:
         label = self.provenance.dataset_type if self.provenance else None

@@ -19,7 +19,14 @@ from glue.core import Data
 from glue.core.component_id import ComponentID
 from glue.core.link_helpers import LinkSame
 
-from skybkg_adapters import BackgroundModel, BBox, GridMismatch, SkybkgError, read_background
+from skybkg_adapters import (
+    BackgroundModel,
+    BBox,
+    GridMismatch,
+    SkybkgError,
+    plane_bits,
+    read_background,
+)
 
 from . import analysis
 from .gluedata import (
@@ -346,9 +353,7 @@ def selection_mask(
                 f"{data.label!r} has no mask plane(s) {missing or planes}; it has "
                 f"{sorted(known) or 'no mask'}"
             )
-        bits = 0
-        for name in planes:
-            bits |= 1 << int(known[name])
+        bits = plane_bits(known, planes)
         clear = (np.asarray(data.get_data(data.id[MASK])) & bits) == 0
         use = clear if use is None else use & clear
     return use

@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 from glue.core import Data
 
-from skybkg_adapters import IGNORED_PLANES, BackgroundModel, SkybkgError, estimate_background
+from skybkg_adapters import (
+    IGNORED_PLANES,
+    BackgroundModel,
+    SkybkgError,
+    estimate_background,
+    plane_bits,
+)
 
 from . import analysis
 from .gluedata import MASK, DerivedImageLink, data_bbox, derived_link
@@ -45,10 +51,7 @@ def model_of(data: Data, label: str) -> BackgroundModel:
 def usable_mask(data: Data, planes: Any) -> np.ndarray | None:
     """True where none of the mask ``planes`` (of those defined) is set; None without a mask."""
     known = data.meta.get("mask_planes") or {}
-    bits = 0
-    for name in planes:
-        if name in known:
-            bits |= 1 << int(known[name])
+    bits = plane_bits(known, [p for p in planes if p in known])
     if not bits or MASK not in [c.label for c in data.components]:
         return None
     return (np.asarray(data.get_data(data.id[MASK])) & bits) == 0

@@ -21,6 +21,7 @@ from ..bins import bin_count, bin_edges
 from ..container import BackgroundLayer, BackgroundModel, SkyImage
 from ..errors import EstimateError
 from ..geometry import BBox
+from ..masks import plane_bits
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from .statistics import bin_statistics
 
@@ -90,10 +91,7 @@ def _pixels_and_mask(
             f"mask plane(s) {missing} are not defined for this image; it has "
             f"{sorted(known) or 'no plane names (pass mask_planes= or a boolean mask)'}"
         )
-    bits = 0
-    for name in planes:
-        bits |= 1 << int(known[name])
-    return pixels, mask, bits, known, xy0
+    return pixels, mask, plane_bits(known, planes), known, xy0
 
 
 def estimate_background(

@@ -9,7 +9,6 @@ Butler-datastore-like layout, then registered in a real Butler repository when
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from ..errors import SkybkgError
 from ..estimate import bin_statistics, estimate_background
 from ..geometry import BBox
 from ..lsst_fits import write_background, write_exposure
+from ..masks import plane_bits
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from ._scene import (
     COADD_MASK_PLANES,
@@ -95,17 +95,13 @@ def coadd_patch_scene() -> Scene:
     return coadd_scene(SEED, _PATCH_SHAPE, _PATCH_XY0, _COADD_SKY)
 
 
-def _mask_bits(planes: Mapping[str, int], names) -> int:
-    return int(np.bitwise_or.reduce([1 << planes[name] for name in names]))
-
-
 def _calexp_background(scene: Scene) -> tuple[BackgroundModel, np.ndarray]:
     """The 4-entry calexpBackground the DP0.2 pipeline would fit, and the detection mask.
 
     Each entry is the Chebyshev order-1 model of the per-bin clipped means of what the
     previous entries left, ignoring the footprints detected at that stage.
     """
-    ignored_bits = _mask_bits(
+    ignored_bits = plane_bits(
         VISIT_MASK_PLANES, [p for p in _BACKGROUND_IGNORED if p != "DETECTED"]
     )
     instrumental = (scene.mask & ignored_bits) != 0
