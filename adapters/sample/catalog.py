@@ -55,7 +55,7 @@ __all__ = [
     "visit_product",
 ]
 
-SAMPLE_VERSION = 3
+SAMPLE_VERSION = 4
 """Bumped whenever the generated products change; an older sample is regenerated."""
 SEED = 20230922
 """Seed of every random draw (the date the seed notebook was last verified)."""
