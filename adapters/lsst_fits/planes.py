@@ -97,15 +97,39 @@ def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
     except _DAMAGE as exc:
         raise FormatError(path, f"not a readable FITS file ({exc})", hdu=0) from None
     try:
-        yield hdul
+        with warnings.catch_warnings():
+            # astropy narrates its fixes of non-standard cards; a card it cannot fix is
+            # reported below, naming it
+            warnings.simplefilter("ignore", VerifyWarning)
+            yield hdul
     except FormatError:
         raise
     except _DAMAGE as exc:
+        if isinstance(exc, VerifyError):
+            _name_the_bad_card(path, hdul)
         raise FormatError(
             path, f"the file is corrupt ({type(exc).__name__}: {exc}); download it again"
         ) from exc
     finally:
         hdul.close()
+
+
+def _name_the_bad_card(path: Path, hdul: fits.HDUList) -> None:
+    """Raise the FormatError naming the first unparsable card of the HDUs read so far.
+
+    Cards are parsed when first used, not all at open (astropy's parsing of every value
+    costs more than reading a BackgroundList); only when one fails is every header checked.
+    """
+    try:
+        count = len(hdul)
+    except _DAMAGE:
+        return  # the headers themselves cannot be listed: the caller's message says so
+    for index in range(count):
+        try:
+            header = hdul[index].header
+        except _DAMAGE:
+            return
+        checked_header(path, header, index)
 
 
 def _hdu(path, hdul: fits.HDUList, index: int):
@@ -223,7 +247,7 @@ def plane_at(path: str | os.PathLike, hdul: fits.HDUList, index: int) -> Plane |
                 path, "HDU is corrupt (its header does not describe its data)", hdu=index
             )
         return None
-    header = checked_header(path, hdu.header, index)
+    header = hdu.header
     if isinstance(hdu, fits.BinTableHDU) and header.get("ZIMAGE") is True:
         if header.get("ZNAXIS") != 2:
             return None
