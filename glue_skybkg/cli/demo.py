@@ -269,7 +269,7 @@ def _coadd_steps(run: _Run) -> None:
     bkg_image = coadd_background.render()
     bkg_stats = run.stats["deepCoadd_calexp_background"] = background_stats(bkg_image)
     steps.print(f"deepCoadd_calexp_background ({_COADD_ID}):\n{bkg_stats.format()}\n")
-    diff = difference(coadd.image, coadd_calexp.image.astype(np.float64))
+    diff = difference(coadd.image, coadd_calexp.image)
     diff_stats = run.stats["difference"] = background_stats(diff)
     steps.print(
         f"deepCoadd - deepCoadd_calexp ({_COADD_ID}):\n{diff_stats.format(include_counts=False)}\n"
