@@ -41,6 +41,7 @@ from .gluedata import (
 from .session import ProductRecipe
 
 __all__ = [
+    "EXCLUDABLE_PLANES",
     "Comparison",
     "attach_background",
     "attach_pending_backgrounds",
@@ -52,6 +53,10 @@ __all__ = [
     "restore_background",
     "selection_mask",
 ]
+
+
+EXCLUDABLE_PLANES = ("DETECTED", "BAD", "NO_DATA")
+"""Mask planes the statistics panels offer to leave out (sources, bad pixels, no data)."""
 
 
 @dataclass(frozen=True)

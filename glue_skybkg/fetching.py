@@ -8,9 +8,25 @@ from typing import Any
 from glue.core import Data
 from glue.core.data_factories import load_data
 
+from skybkg_adapters import SAMPLE_SPEC
+from skybkg_adapters.dataset_types import product_kind
+
+from .actions import attach_pending_backgrounds
 from .loaders import load_from_source
 
-__all__ = ["PRODUCT_KINDS", "load_products"]
+__all__ = [
+    "DEFAULT_DATA_IDS",
+    "PRODUCT_KINDS",
+    "PRODUCT_LABELS",
+    "SOURCE_KINDS",
+    "add_products",
+    "load_products",
+    "products_for",
+    "source_spec",
+]
+
+SOURCE_KINDS = ("Sample data set", "Folder", "Butler repository", "RSP TAP service")
+"""The kinds of source the fetch forms offer (Qt dialog, Jupyter panel)."""
 
 
 PRODUCT_KINDS = {
@@ -18,6 +34,49 @@ PRODUCT_KINDS = {
     "coadd": ("deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background"),
 }
 """The notebook's two product sets: a visit image + its background, and the coadd triple."""
+
+PRODUCT_LABELS = {
+    "visit": "Visit image + background (calexp, calexpBackground)",
+    "coadd": "Coadd triple (deepCoadd, deepCoadd_calexp, its background)",
+}
+"""How the fetch forms name the product sets."""
+
+DEFAULT_DATA_IDS = {"visit": "visit=512055, detector=75", "coadd": "tract=4226, patch=17, band=r"}
+"""The seed notebook's data ids, the forms' defaults (the sample has them too)."""
+
+
+def source_spec(kind: str, location: str, collections: str = "") -> str:
+    """The :func:`skybkg_adapters.open_source` spec for a fetch form's source fields."""
+    if kind == "Sample data set":
+        return SAMPLE_SPEC
+    location = location.strip()
+    if not location:
+        raise ValueError(f"enter the {kind.lower()} location")
+    if kind == "Butler repository":
+        spec = location if location.startswith("butler:") else f"butler:{location}"
+        return f"{spec}?collections={collections.strip()}" if collections.strip() else spec
+    return location
+
+
+def products_for(dataset_type: str) -> tuple[str, ...]:
+    """The products fetched together for an image's dataset type, the image first.
+
+    A type of the notebook's sets brings its set (``calexp`` its ``calexpBackground``;
+    ``deepCoadd`` or ``deepCoadd_calexp`` the coadd triple); ``"visit"`` and ``"coadd"`` name
+    the sets; any other exposure type brings ``<type>_background``, as DP1 names them
+    (``visit_image`` -> ``visit_image_background``).
+    """
+    if dataset_type in PRODUCT_KINDS:
+        return PRODUCT_KINDS[dataset_type]
+    if product_kind(dataset_type) == "background":
+        raise ValueError(
+            f"{dataset_type!r} is a background; name the image it belongs to "
+            "(e.g. 'calexp', 'visit_image', 'deepCoadd_calexp')"
+        )
+    for kinds in PRODUCT_KINDS.values():
+        if dataset_type in kinds:
+            return (dataset_type, *(k for k in kinds if k != dataset_type))
+    return (dataset_type, f"{dataset_type}_background")
 
 
 def load_products(
@@ -54,3 +113,17 @@ def load_products(
         if progress is not None:
             progress(total, total, "")
     return datasets
+
+
+def add_products(data_collection: Any, datasets: list[Data]) -> list[Data]:
+    """Add fetched or opened Data to a collection, backgrounds attached to their images.
+
+    glue-qt attaches backgrounds when its application adds data (an autolinker of the
+    plugin); a collection filled directly, as glue-jupyter does, needs this.  Returns the
+    exposures among ``datasets``, in order.
+    """
+    for data in datasets:
+        if data not in data_collection:
+            data_collection.append(data)
+    attach_pending_backgrounds(data_collection)
+    return [d for d in datasets if d in data_collection and d.meta.get("skybkg_kind") == "exposure"]

@@ -24,9 +24,16 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
 )
 
-from skybkg_adapters import SAMPLE_SPEC, parse_data_id
+from skybkg_adapters import parse_data_id
 
-from ..fetching import PRODUCT_KINDS, load_products
+from ..fetching import (
+    DEFAULT_DATA_IDS,
+    PRODUCT_KINDS,
+    PRODUCT_LABELS,
+    SOURCE_KINDS,
+    load_products,
+    source_spec,
+)
 from ..tokens import remember_token
 from .display import show_component
 from .notify import report_error
@@ -34,33 +41,12 @@ from .worker_thread import start_in_thread, stop_thread
 
 __all__ = [
     "MENU_LABEL",
-    "SOURCE_KINDS",
     "FetchWorker",
     "SkyBackgroundsDialog",
     "open_sky_backgrounds",
-    "source_spec",
 ]
 
 MENU_LABEL = "Sky backgrounds…"
-SOURCE_KINDS = ("Sample data set", "Folder", "Butler repository", "RSP TAP service")
-_PRODUCT_LABELS = {
-    "visit": "Visit image + background (calexp, calexpBackground)",
-    "coadd": "Coadd triple (deepCoadd, deepCoadd_calexp, its background)",
-}
-_DEFAULT_IDS = {"visit": "visit=512055, detector=75", "coadd": "tract=4226, patch=17, band=r"}
-
-
-def source_spec(kind: str, location: str, collections: str = "") -> str:
-    """The :func:`skybkg_adapters.open_source` spec for the dialog's source fields."""
-    if kind == "Sample data set":
-        return SAMPLE_SPEC
-    location = location.strip()
-    if not location:
-        raise ValueError(f"enter the {kind.lower()} location")
-    if kind == "Butler repository":
-        spec = location if location.startswith("butler:") else f"butler:{location}"
-        return f"{spec}?collections={collections.strip()}" if collections.strip() else spec
-    return location
 
 
 class FetchWorker(QObject):
@@ -115,11 +101,11 @@ class SkyBackgroundsDialog(QDialog):
         self.token.setEchoMode(QLineEdit.Password)
         self.token.setPlaceholderText("RSP token (kept in memory only, never saved)")
         self.product = QComboBox()
-        for key, text in _PRODUCT_LABELS.items():
+        for key, text in PRODUCT_LABELS.items():
             self.product.addItem(text, key)
-        self.data_id = QLineEdit(_DEFAULT_IDS["visit"])
+        self.data_id = QLineEdit(DEFAULT_DATA_IDS["visit"])
         self.product.currentIndexChanged.connect(
-            lambda _: self.data_id.setText(_DEFAULT_IDS[self.product.currentData()])
+            lambda _: self.data_id.setText(DEFAULT_DATA_IDS[self.product.currentData()])
         )
         self.progress = QProgressBar()
         self.status = QLabel("")

@@ -16,8 +16,9 @@ from glue_qt.config import layer_action
 from skybkg_adapters import GridMismatch, SkybkgError
 
 from .. import actions
+from ..display import apply_preset, background_layer
 from ..gluedata import BACKGROUND, RESTORED, data_bbox
-from .display import apply_preset, find_application, show_component
+from .display import find_application, show_component
 from .notify import report_error
 from .stats_panel import StatisticsPanel
 
@@ -85,23 +86,6 @@ def _image_viewers_showing(app: Any, data: Data) -> list:
     ]
 
 
-def _background_layer(viewer: Any, data: Data) -> Any:
-    """``viewer``'s layer state showing ``data``'s background: found, or added as a new layer."""
-    for state in viewer.state.layers:
-        if state.layer is data and state.attribute.label == BACKGROUND:
-            return state
-    # glue keeps one layer per Data unless the viewer allows duplicates: allow it for this one
-    viewer.allow_duplicate_data = True
-    try:
-        viewer.add_data(data)
-    finally:
-        viewer.allow_duplicate_data = False
-    state = viewer.state.layers[-1]
-    state.attribute = data.id[BACKGROUND]
-    state.alpha = 1.0  # glue's default 0.8 lets the image's stars show through the background
-    return state
-
-
 def show_background(data: Data, data_collection: Any) -> list:
     """Show the attached background as an image layer: linear stretch, zscale limits.
 
@@ -121,7 +105,7 @@ def show_background(data: Data, data_collection: Any) -> list:
         if not viewers:
             return [show_component(app, data, BACKGROUND, "linear")]
         for viewer in viewers:
-            apply_preset(_background_layer(viewer, data), "linear")
+            apply_preset(background_layer(viewer, data), "linear")
         return viewers
     except Exception as exc:  # reported to the user, never raised into Qt's event loop
         report_error(SHOW_BACKGROUND, exc)

@@ -20,13 +20,15 @@ from qtpy.QtWidgets import (
 )
 
 from .. import analysis
-from ..actions import background_histogram, background_statistics, default_component
+from ..actions import (
+    EXCLUDABLE_PLANES,
+    background_histogram,
+    background_statistics,
+    default_component,
+)
 from .notify import report_error
 
-__all__ = ["EXCLUDABLE_PLANES", "StatisticsPanel"]
-
-EXCLUDABLE_PLANES = ("DETECTED", "BAD", "NO_DATA")
-"""Mask planes the panel offers to leave out of the statistics."""
+__all__ = ["StatisticsPanel"]
 
 _WHOLE = "Whole image"
 

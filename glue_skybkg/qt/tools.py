@@ -9,8 +9,8 @@ from glue.config import viewer_tool
 from glue.viewers.common.tool import CheckableTool, Tool
 
 from .. import analysis
+from ..display import apply_preset, apply_zscale, display_limits
 from ..gluedata import BACKGROUND
-from .display import apply_preset, apply_zscale, display_limits
 from .notify import report_error
 
 __all__ = [
