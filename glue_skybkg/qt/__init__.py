@@ -1,4 +1,4 @@
-"""The glue-qt side of the plugin: menu, layer actions, toolbar tools, panels, launcher."""
+"""The glue-qt side of the plugin: menu, layer actions, tools, panels, sessions, launcher."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def register() -> None:
         fetch_dialog,
         inspect_actions,
         layer_actions,
+        sessions,
         survey_dialog,
         tools,
     )
