@@ -95,3 +95,10 @@ def test_scipy_reference_renderer_interpolates_the_bins():
     ours = model.render()
     assert np.abs(rendered[8:-8, 8:-8] - ours[8:-8, 8:-8]).max() < 5.0
     assert analysis.background_stats(rendered).n_nan == 0
+
+
+def test_the_notebook_row_runs_in_a_kernel(quick_result):
+    result, _ = quick_result
+    row = result["rows"]["jupyter_viewer"]
+    assert row["ms"] is not None, row["note"]
+    assert row["target"] == "<= 2 s"

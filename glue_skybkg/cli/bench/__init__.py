@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import TextIO
 
 from .cases import CASES, FULL_SHAPE, QUICK_SHAPE, viewer_files, write_calexp
-from .measure import run_demo_case, run_kernel_cases, run_survey_case, run_viewer_cases
+from .measure import (
+    run_demo_case,
+    run_jupyter_viewer_case,
+    run_kernel_cases,
+    run_survey_case,
+    run_viewer_cases,
+)
 from .table import MIB, format_table, make_row, target_text, verdict
 
 __all__ = ["add_command", "run", "run_bench"]
@@ -83,6 +89,8 @@ def run_bench(quick: bool = False, out: TextIO | None = sys.stdout, keys=None) -
         for case in cases:
             if case.key in ("first_viewer", "cold_viewer") and case.key not in results:
                 results.update(run_viewer_cases(viewer_files(folder, shape), repeats))
+            elif case.key == "jupyter_viewer":
+                results[case.key] = run_jupyter_viewer_case(viewer_files(folder, shape), repeats)
             elif case.key == "demo":
                 results[case.key] = (
                     {"error": "skipped with --quick (it needs the full-size sample)"}

@@ -138,6 +138,12 @@ CASES = (
         target=("seconds", 1.5),
     ),
     Case("cold_viewer", "glue", "cold start: python -> first drawn viewer (information)"),
+    Case(
+        "jupyter_viewer",
+        "glue",
+        "open(...) -> drawn viewer in a running kernel (Jupyter)",
+        target=("seconds", 2.0),
+    ),
     Case("demo", "demo", "skybkg demo --no-gui (second run)"),
     Case(
         "survey_visit",

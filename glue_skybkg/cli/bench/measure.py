@@ -20,7 +20,13 @@ from typing import Any
 
 from .cases import prepare
 
-__all__ = ["run_demo_case", "run_kernel_cases", "run_survey_case", "run_viewer_cases"]
+__all__ = [
+    "run_demo_case",
+    "run_jupyter_viewer_case",
+    "run_kernel_cases",
+    "run_survey_case",
+    "run_viewer_cases",
+]
 
 _THREAD_ENV = {
     "NUMBA_NUM_THREADS": "1",
@@ -175,6 +181,24 @@ def run_viewer_cases(files: tuple[Path, Path], repeats: int) -> dict[str, dict]:
         "first_viewer": {"times": requests, "peak_total": max(peaks)},
         "cold_viewer": {"times": colds, "peak_total": max(peaks)},
     }
+
+
+def run_jupyter_viewer_case(files: tuple[Path, Path], repeats: int) -> dict:
+    """The notebook row: ``open(...)`` to the drawn viewer in a fresh kernel, ``repeats`` times.
+
+    Each run starts its own kernel, which imports the plugin and makes the application
+    before the timed cell (the user has run the notebook's first cells).
+    """
+    requests, peaks = [], []
+    for _ in range(repeats):
+        command = [sys.executable, "-m", "glue_skybkg.jupyter.bench_viewer", *map(str, files)]
+        status, stdout, stderr, peak = _run_measured(command, timeout=600)
+        values = dict(line.split() for line in stdout.splitlines() if line.startswith("REQUEST"))
+        if status or "REQUEST" not in values:
+            return {"error": "not available: " + _last_line(stderr or stdout)}
+        requests.append(float(values["REQUEST"]))
+        peaks.append(peak)
+    return {"times": requests, "peak_total": max(peaks)}
 
 
 def run_demo_case(out: Path) -> dict:
