@@ -129,3 +129,4 @@ def test_the_notebook_draws_and_prints_in_jupyterlab(tmp_path, sample, chromium_
     for block in expected:
         assert block in outputs
     assert shown.strip() == expected[0]
+    assert errors == []  # the widgets rendered without a script error

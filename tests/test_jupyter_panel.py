@@ -64,6 +64,9 @@ def test_open_from_a_source_shows_the_calexp_as_the_notebook(sample_spec, sample
     assert (layer.attribute.label, layer.stretch) == (IMAGE, "arcsinh")
     image = np.asarray(data[IMAGE])
     assert (layer.v_min, layer.v_max) == pytest.approx(analysis.zscale_limits(image))
+    assert panel.difference_button.disabled  # no second image on this grid yet
+    assert panel.compare_button.disabled
+    assert not panel.restore_button.disabled
     rgba = report_size(panel.viewer, 600, 400)
     assert rgba.shape == (400, 600, 4)
     assert rgba[..., :3].std() > 0.05  # the calexp, not glue-jupyter's blank placeholder
@@ -98,14 +101,18 @@ def test_statistics_of_the_whole_background_are_the_notebook_block(sample_spec, 
         panel.histogram_figure.stairs.y[::2][counts > 0], counts[counts > 0]
     )
     assert panel.histogram_figure.figure.title == "background: 1000 bins"
+    assert panel.histogram_figure.widget.children == (panel.histogram_figure.figure,)
 
 
 def test_statistics_in_the_current_subset_and_without_mask_planes(glue_products):
     panel = _panel(*glue_products["paths"].values())
-    panel.pixels.value = skyj.CURRENT_SUBSET
-    panel.statistics_button.click()
+    _click(panel, panel.statistics_button)
+    assert panel.statistics_text == statistics_block(glue_products["background"])
+    panel.pixels.value = skyj.CURRENT_SUBSET  # recomputed at once: there is no subset yet
     assert "no current subset" in panel.status.value
     assert isinstance(panel.error, actions.SkybkgError)
+    assert panel.statistics_text is None  # nothing shown that does not answer the choice
+    assert panel.histogram_figure.widget.children == ()
 
     viewer = panel.viewer
     panel.app.subset_roi([viewer.state.x_att, viewer.state.y_att], RectangularROI(20, 120, 10, 90))
@@ -271,7 +278,7 @@ def test_the_token_is_never_shown_or_saved(glue_products, monkeypatch, tmp_path)
     panel = _panel(*glue_products["paths"].values())
     form = panel.fetch_form
     assert "$ACCESS_TOKEN" in form.token_note.value
-    assert ": set" in form.token_note.value
+    assert "set, not shown" in form.token_note.value
     form.source_kind.value = "Folder"
     form.location.value = str(glue_products["root"])
     _click(panel, form.fetch_button)

@@ -58,7 +58,7 @@ class FetchForm:
         self.token_note = widgets.HTML()
         self.fetch_button = widgets.Button(description="Fetch", icon="download")
         self.fetch_button.on_click(self._on_fetch)
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout={"width": "200px"})
         self.status = widgets.HTML("")
         self.widget = widgets.VBox(
             [
@@ -77,8 +77,8 @@ class FetchForm:
     def update_token_note(self) -> None:
         """Say whether the environment holds a token (never which)."""
         names = " or ".join(f"${name}" for name in TOKEN_ENV_VARS)
-        found = "set" if find_token() else "not set (needed for an RSP TAP service)"
-        self.token_note.value = f"<small>Token (RSP): from {names}: {found}</small>"
+        found = "set, not shown" if find_token() else "not set; an RSP TAP service needs it"
+        self.token_note.value = f"<small>RSP token, from {names}: {found}</small>"
 
     def _on_products(self, change: dict) -> None:
         self.data_id.value = DEFAULT_DATA_IDS[change["new"]]

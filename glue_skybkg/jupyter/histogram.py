@@ -15,7 +15,7 @@ _EMPTY_BIN = 0.5
 class HistogramFigure:
     """``plt.hist(values, bins=1000, log=True, color='grey')`` drawn as filled stairs.
 
-    ``figure`` is the widget; :meth:`show` draws counts over bin edges.
+    ``widget`` holds the figure (``figure``) once :meth:`show` has drawn counts over bin edges.
     """
 
     def __init__(self, width: str = "480px", height: str = "300px") -> None:
@@ -45,6 +45,14 @@ class HistogramFigure:
             layout=widgets.Layout(width=width, height=height),
         )
         self.figure.add_class("skybkg-histogram")
+        self.widget = widgets.Box([])
+
+    def clear(self) -> None:
+        """Take the figure out of the page until the next :meth:`show`.
+
+        An empty histogram says nothing, and bqplot cannot lay out a hidden figure.
+        """
+        self.widget.children = ()
 
     def show(self, counts: np.ndarray, edges: np.ndarray, title: str) -> None:
         """Draw ``counts`` (one per bin) over ``edges`` (one more), with a title."""
@@ -56,3 +64,4 @@ class HistogramFigure:
         self._y.min = _EMPTY_BIN
         self._y.max = float(max(counts.max(initial=0), 1)) * 2
         self.figure.title = title
+        self.widget.children = (self.figure,)

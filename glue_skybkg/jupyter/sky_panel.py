@@ -22,6 +22,7 @@ from skybkg_adapters import SkybkgError
 
 from .. import actions
 from ..display import apply_preset, background_layer, viewer_title
+from ..fetching import add_products
 from ..gluedata import BACKGROUND, IMAGE, RESTORED, data_bbox
 from .fetch_form import FetchForm
 from .histogram import HistogramFigure
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 WHOLE_IMAGE = "Whole image"
 CURRENT_SUBSET = "Current subset"
-_WIDTH = "500px"
+_WIDTH = "440px"
 _NOT_SHOWN = ("Pixel Axis", "World", "Right Ascension", "Declination")
 
 
@@ -99,7 +100,7 @@ class SkyPanel:
     # -- widgets ---------------------------------------------------------------------------
 
     def _build(self) -> None:
-        wide = widgets.Layout(width="240px")
+        wide = widgets.Layout(width="210px")
         self.title = widgets.HTML()
         self.image = widgets.Dropdown(description="Image")
         self.shown = widgets.Dropdown(description="Showing")
@@ -113,9 +114,11 @@ class SkyPanel:
             description="Restore background", icon="plus", layout=wide
         )
         self.other = widgets.Dropdown(description="minus")
-        self.difference_button = widgets.Button(description="Difference", layout=wide)
+        self.difference_button = widgets.Button(
+            description="Difference", layout=widgets.Layout(width="130px")
+        )
         self.compare_button = widgets.Button(
-            description="Compare with stored background", layout=wide
+            description="Compare with stored background", layout=widgets.Layout(width="290px")
         )
         self.component = widgets.Dropdown(description="Component")
         self.pixels = widgets.ToggleButtons(
@@ -132,7 +135,7 @@ class SkyPanel:
         self.status = widgets.HTML()
         self.statistics_box = widgets.HTML()
         self.statistics_box.add_class("skybkg-statistics")
-        self.histogram_figure = HistogramFigure()
+        self.histogram_figure = HistogramFigure(width="420px")
 
         self.image.observe(self._on_image, names="value")
         self.shown.observe(self._on_shown, names="value")
@@ -158,7 +161,7 @@ class SkyPanel:
                 self.statistics_button,
                 self.status,
                 self.statistics_box,
-                self.histogram_figure.figure,
+                self.histogram_figure.widget,
             ],
             layout=widgets.Layout(width=_WIDTH, min_width=_WIDTH, padding="0 0 0 8px"),
         )
@@ -291,9 +294,12 @@ class SkyPanel:
         return comparison
 
     def _describe(self, label: str) -> None:
+        """The statistics of a new result, whole image, as the notebook prints them."""
         self._quiet = True  # one computation, not one per changed choice
         try:
             self.component.value = label
+            self.pixels.value = WHOLE_IMAGE
+            self.exclude.value = False
         finally:
             self._quiet = False
         self.compute_statistics()
@@ -335,11 +341,21 @@ class SkyPanel:
         return state, planes, where
 
     def compute_statistics(self) -> Any:
-        """The notebook's statistics block and histogram for the panel's choices."""
-        state, planes, where = self.selection()
-        label = self.component.value
-        stats = actions.background_statistics(self.data, label, state, planes)
-        counts, edges = actions.background_histogram(self.data, label, state, planes)
+        """The notebook's statistics block and histogram for the panel's choices.
+
+        When they cannot be computed (no current subset, say) the previous ones are cleared,
+        so that what is shown always answers the choices shown.
+        """
+        try:
+            state, planes, where = self.selection()
+            label = self.component.value
+            stats = actions.background_statistics(self.data, label, state, planes)
+            counts, edges = actions.background_histogram(self.data, label, state, planes)
+        except Exception:
+            self.statistics = self.histogram = self.statistics_text = None
+            self.statistics_box.value = ""
+            self.histogram_figure.clear()
+            raise
         self.statistics, self.histogram = stats, (counts, edges)
         self.statistics_text = stats.format()
         self.statistics_box.value = f"<pre>{html.escape(self.statistics_text)}</pre>"
@@ -356,16 +372,10 @@ class SkyPanel:
             self._report(what, exc)
 
     def _add_fetched(self, datasets: list) -> None:
-        collection = self.app.data_collection
-        for data in datasets:
-            if data not in collection:
-                collection.append(data)
-        actions.attach_pending_backgrounds(collection)  # glue-jupyter runs no autolinker
-        images = [
-            d for d in datasets if d in collection and d.meta.get("skybkg_kind") == "exposure"
-        ]
+        images = add_products(self.app.data_collection, datasets)
         if images:
             self.set_image(images[0])
+        self._say("fetched " + ", ".join(d.label for d in datasets))
 
     def _on_image(self, change: dict) -> None:
         if not self._quiet and change["new"] is not None:
