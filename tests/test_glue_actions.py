@@ -111,7 +111,7 @@ def test_difference_of_the_two_coadds_is_the_residual_background(glue_products):
     dc = DataCollection([coadd, coadd_calexp])
     cid = actions.difference(coadd, coadd_calexp, dc)
     assert cid.label == "image - deepCoadd_calexp_4226_17_r"
-    truth = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
+    truth = glue_products["coadd_image"].astype(np.float64) - glue_products["coadd_calexp_image"]
     np.testing.assert_array_equal(coadd[cid], truth)
     assert actions.difference(coadd, coadd_calexp, dc) == cid
     _assert_stats(actions.background_statistics(coadd, cid), truth)
@@ -131,7 +131,9 @@ def test_compare_with_stored_background(glue_products):
     actions.attach_pending_backgrounds(dc)
     assert "background" in [c.label for c in coadd_calexp.components]  # named by its type
     result = actions.compare_with_stored_background(coadd, coadd_calexp, dc)
-    truth = (glue_products["coadd_image"] - glue_products["coadd_calexp_image"]) - np.float32(0.37)
+    truth = (
+        glue_products["coadd_image"].astype(np.float64) - glue_products["coadd_calexp_image"]
+    ) - np.float32(0.37)
     np.testing.assert_array_equal(coadd[result.component], truth)
     _assert_stats(result.statistics, truth)
     assert abs(result.statistics.mean) < 1e-6

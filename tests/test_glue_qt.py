@@ -153,7 +153,7 @@ def test_difference_and_compare_actions(glue_app, glue_products, reported_errors
     assert asked == [(layer_actions.DIFFERENCE, ["deepCoadd_calexp_4226_17_r"])]
     (diff_viewer,) = _new_viewers(glue_app, before)
     assert diff_viewer.state.title == "deepCoadd_4226_17_r - deepCoadd_calexp_4226_17_r"
-    truth = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
+    truth = glue_products["coadd_image"].astype(np.float64) - glue_products["coadd_calexp_image"]
     np.testing.assert_array_equal(coadd["image - deepCoadd_calexp_4226_17_r"], truth)
     _screenshot(diff_viewer, "difference")
 

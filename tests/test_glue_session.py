@@ -133,7 +133,7 @@ def test_file_session_round_trip_after_moving_the_folder(glue_app, glue_products
     }
     for label, truth in calexp_truth.items():
         np.testing.assert_array_equal(arrays[f"calexp_512055_75/{label}"], truth)
-    diff = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
+    diff = glue_products["coadd_image"].astype(np.float64) - glue_products["coadd_calexp_image"]
     np.testing.assert_array_equal(
         arrays["deepCoadd_4226_17_r/image - deepCoadd_calexp_4226_17_r"], diff
     )
@@ -236,6 +236,6 @@ def test_differences_both_ways_restore(glue_products):
     backward = actions.difference(coadd_calexp, coadd, dc)
     restored = GlueUnSerializer.loads(GlueSerializer(dc).dumps()).object("__main__")
     a, b = restored
-    truth = glue_products["coadd_image"] - glue_products["coadd_calexp_image"]
+    truth = glue_products["coadd_image"].astype(np.float64) - glue_products["coadd_calexp_image"]
     np.testing.assert_array_equal(a[forward.label], truth)
     np.testing.assert_array_equal(b[backward.label], -truth)
