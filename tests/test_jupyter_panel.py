@@ -213,6 +213,35 @@ def test_the_coadd_residual_background_is_flat(sample_spec):
     assert stats.std == 0.0
 
 
+def test_inspection_tools_give_the_inspection_arrays(glue_products):
+    from glue_skybkg import inspection
+
+    panel = _panel(*[glue_products["paths"][k] for k in ("calexp", "calexpBackground")])
+    form = panel.inspect_form
+    (reference,) = _reference(str(glue_products["root"]), "calexp", VISIT_ID)
+    infos = inspection.background_entries(reference)
+    assert form.entries.value.count("entry ") == len(infos) == 1
+    assert infos[0].describe() in form.entries.value
+    _click(panel, form.show_entry_button)
+    entry = inspection.show_entry(reference, 0)
+    assert panel.shown.value == entry.label
+    np.testing.assert_array_equal(panel.data[entry.label], reference[entry])
+
+    _click(panel, form.re_estimate_button)
+    expected = inspection.re_estimate_background(reference)
+    result = form.re_estimate
+    assert result.difference.label == expected.difference.label
+    assert panel.viewer.state.layers[0].attribute.label == expected.difference.label
+    np.testing.assert_array_equal(panel.data[result.difference], reference[expected.difference])
+    assert panel.statistics == expected.statistics
+
+    _click(panel, form.residual_button)
+    residual = inspection.add_residual_map(reference)
+    assert panel.shown.value == residual.label
+    np.testing.assert_array_equal(panel.data[residual.label], reference[residual])
+    assert panel.statistics == actions.background_statistics(reference, residual)
+
+
 def test_fetch_form_fetches_into_the_viewer(glue_products):
     panel = _panel(*[glue_products["paths"][k] for k in ("calexp", "calexpBackground")])
     form = panel.fetch_form

@@ -2,8 +2,8 @@
 
 Layout: the viewer (glue-jupyter's toolbar, figure and options) on the left; on the right
 the image and component shown, a fetch form, *Show background*, *Restore background*,
-*Difference* and *Compare with stored background* against a second image, and the
-statistics (the notebook's block and its 1000-bin log histogram, for the whole image or the
+*Difference* and *Compare with stored background* against a second image, the inspection
+tools (:mod:`glue_skybkg.jupyter.inspect_form`), and the statistics (the notebook's block and its 1000-bin log histogram, for the whole image or the
 current subset, optionally without DETECTED/BAD/NO_DATA pixels).  Every number comes from
 :mod:`glue_skybkg.actions`; the display presets from :mod:`glue_skybkg.display`.
 """
@@ -26,6 +26,7 @@ from ..fetching import add_products
 from ..gluedata import BACKGROUND, IMAGE, RESTORED, data_bbox
 from .fetch_form import FetchForm
 from .histogram import HistogramFigure
+from .inspect_form import InspectForm
 from .viewer import SkyImageView
 
 __all__ = ["CURRENT_SUBSET", "WHOLE_IMAGE", "SkyPanel"]
@@ -105,8 +106,12 @@ class SkyPanel:
         self.image = widgets.Dropdown(description="Image")
         self.shown = widgets.Dropdown(description="Showing")
         self.fetch_form = FetchForm(self._add_fetched, self._report)
-        fetch = widgets.Accordion(children=[self.fetch_form.widget], selected_index=None)
-        fetch.set_title(0, "Fetch products")
+        self.inspect_form = InspectForm(self._show_and_describe)
+        tools = widgets.Accordion(
+            children=[self.fetch_form.widget, self.inspect_form.widget], selected_index=None
+        )
+        tools.set_title(0, "Fetch products")
+        tools.set_title(1, "Inspect the background")
         self.show_background_button = widgets.ToggleButton(
             description="Show background", icon="eye", layout=wide
         )
@@ -144,6 +149,9 @@ class SkyPanel:
         self.difference_button.on_click(self._on_difference)
         self.compare_button.on_click(self._on_compare)
         self.statistics_button.on_click(self._on_statistics)
+        self.inspect_form.show_entry_button.on_click(self._on_show_entry)
+        self.inspect_form.re_estimate_button.on_click(self._on_re_estimate)
+        self.inspect_form.residual_button.on_click(self._on_residual_map)
         for control in (self.component, self.pixels, self.exclude):
             control.observe(self._on_selection, names="value")
         self.panel = widgets.VBox(
@@ -151,7 +159,7 @@ class SkyPanel:
                 self.title,
                 self.image,
                 self.shown,
-                fetch,
+                tools,
                 widgets.HBox([self.show_background_button, self.restore_button]),
                 self.other,
                 widgets.HBox([self.difference_button, self.compare_button]),
@@ -239,6 +247,7 @@ class SkyPanel:
             self.image_layer = self.viewer.state.layers[0]
         self.show_background_button.value = False
         self.show_component(IMAGE)
+        self.inspect_form.set_image(data)
 
     def show_component(self, label: str) -> None:
         """Show component ``label`` of the image, with the notebook's display for its kind."""
@@ -279,8 +288,7 @@ class SkyPanel:
         """``image - other image`` as a new component; shown, and described."""
         other = self._other()
         cid = actions.difference(self.data, other, self.app.data_collection)
-        self.show_component(cid.label)
-        self._describe(cid.label)
+        self._show_and_describe(cid.label)
         return cid
 
     def compare(self) -> actions.Comparison:
@@ -288,13 +296,12 @@ class SkyPanel:
         comparison = actions.compare_with_stored_background(
             self.data, self._other(), self.app.data_collection
         )
-        label = comparison.component.label
-        self.show_component(label)
-        self._describe(label)
+        self._show_and_describe(comparison.component.label)
         return comparison
 
-    def _describe(self, label: str) -> None:
-        """The statistics of a new result, whole image, as the notebook prints them."""
+    def _show_and_describe(self, label: str) -> None:
+        """Show a new result and its statistics (whole image, as the notebook prints them)."""
+        self.show_component(label)
         self._quiet = True  # one computation, not one per changed choice
         try:
             self.component.value = label
@@ -396,6 +403,15 @@ class SkyPanel:
 
     def _on_compare(self, _button: Any) -> None:
         self._guarded("Compare with stored background", self.compare)
+
+    def _on_show_entry(self, _button: Any) -> None:
+        self._guarded("Show entry", self.inspect_form.show_entry)
+
+    def _on_re_estimate(self, _button: Any) -> None:
+        self._guarded("Re-estimate background", self.inspect_form.re_estimated)
+
+    def _on_residual_map(self, _button: Any) -> None:
+        self._guarded("Residual map", self.inspect_form.residual_map)
 
     def _on_statistics(self, _button: Any) -> None:
         self._guarded("Statistics", self.compute_statistics)

@@ -16,9 +16,10 @@ from glue_qt.config import layer_action
 from skybkg_adapters import SkybkgError
 
 from .. import inspection
+from ..display import apply_preset
 from ..gluedata import BACKGROUND, data_bbox
 from .bin_grid_overlay import draw_bin_grid
-from .display import apply_preset, find_application, show_component
+from .display import find_application, show_component
 from .entries_panel import EntriesPanel
 from .estimate_dialog import EstimateDialog
 from .notify import report_error

@@ -30,9 +30,9 @@ from qtpy.QtWidgets import (
 
 from skybkg_adapters import parse_int_list
 
+from ..fetching import SOURCE_KINDS, source_spec
 from ..survey import SurveyCancelled
 from ..survey_data import SurveyRecipe, load_survey, run_recipe
-from .fetch_dialog import SOURCE_KINDS, source_spec
 from .notify import report_error
 from .survey_views import show_survey
 from .worker_thread import start_in_thread, stop_thread

@@ -16,10 +16,11 @@ from glue.core import Data
 
 from skybkg_adapters import ProductNotFound, SkybkgError
 
+from ..display import apply_preset
 from ..fetching import PRODUCT_KINDS, load_products
 from ..gluedata import BACKGROUND
 from ..survey_data import MINUS_PLANE, MOSAIC
-from .display import apply_preset, show_component
+from .display import show_component
 from .notify import report_error
 
 __all__ = ["detector_at", "open_detector", "show_survey"]
