@@ -153,3 +153,16 @@ def _sample_spec_of_version_1(rec: dict[str, Any]) -> None:
                 for pair in record:
                     if pair[:1] == ["source"] and pair[1] == _OLD_SAMPLE_SPEC:
                         pair[1] = SAMPLE_SPEC
+
+
+@session_patch(priority=0)
+def _display_unit_saved_before_units(rec: dict[str, Any]) -> None:
+    """Sessions saved before images had units: drop the empty display unit of their layers.
+
+    glue refuses an empty display unit for a component with a unit (``ct``, ``nJy``); left
+    out, the layer shows the component's own unit, which is what the empty one meant.
+    """
+    for value in rec.values():
+        values = value.get("values") if isinstance(value, dict) else None
+        if isinstance(values, dict) and values.get("attribute_display_unit") == "st__":
+            del values["attribute_display_unit"]

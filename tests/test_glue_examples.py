@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from _sample_set import shared_sample
 
 from skybkg_adapters import SAMPLE_SPEC
 
@@ -37,3 +41,34 @@ def test_example_session_stores_recipes_only(session):
     for item in record.values():  # every class named in the session imports back
         module, _, name = item["_type"].rpartition(".")
         assert hasattr(importlib.import_module(module), name), item["_type"]
+
+
+_QT_OPEN = """
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from glue.main import load_plugins
+from glue_qt.app import GlueApplication
+from glue_qt.utils import get_qapp
+
+get_qapp()
+load_plugins(require_qt_plugins=True)
+app = GlueApplication.restore_session(sys.argv[1], show=False)
+print(json.dumps([[v.state.layers[0].attribute.label, v.state.layers[0].attribute_display_unit]
+                  for v in app.viewers[0]]))
+"""
+
+
+@pytest.mark.parametrize("session", SESSIONS, ids=lambda p: p.name)
+def test_example_session_opens_in_glue_qt(session, tmp_path_factory):
+    """Saved before images had units, they still open (their empty display unit is dropped)."""
+    sample = shared_sample(tmp_path_factory)
+    done = subprocess.run(
+        [sys.executable, "-c", _QT_OPEN, str(session)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SKYBKG_SAMPLE_DIR": str(sample.root)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = json.loads(done.stdout.strip().splitlines()[-1])
+    assert shown[0] == ["image", "ct" if session.name.startswith("calexp") else "nJy"]

@@ -1,9 +1,10 @@
 """The plugin's actions beside a glue-jupyter image viewer, as Jupyter widgets.
 
 Layout: the viewer (glue-jupyter's toolbar, figure and options) on the left; on the right
-the image and component shown, a fetch form, *Show background*, *Restore background*,
-*Difference* and *Compare with stored background* against a second image, the inspection
-tools (:mod:`glue_skybkg.jupyter.inspect_form`), and the statistics (the notebook's block and its 1000-bin log histogram, for the whole image or the
+the image and component shown, a fetch form and the inspection tools
+(:mod:`~glue_skybkg.jupyter.inspect_form`), *Show background*, *Restore background*,
+*Difference* and *Compare with stored background* against a second image, and the
+statistics (the notebook's block and its 1000-bin log histogram, for the whole image or the
 current subset, optionally without DETECTED/BAD/NO_DATA pixels).  Every number comes from
 :mod:`glue_skybkg.actions`; the display presets from :mod:`glue_skybkg.display`.
 """
@@ -365,7 +366,10 @@ class SkyPanel:
             raise
         self.statistics, self.histogram = stats, (counts, edges)
         self.statistics_text = stats.format()
-        self.statistics_box.value = f"<pre>{html.escape(self.statistics_text)}</pre>"
+        self.statistics_box.value = (
+            "<pre style='font-size: 12px; white-space: pre; overflow-x: auto'>"
+            f"{html.escape(self.statistics_text)}</pre>"
+        )
         self.histogram_figure.show(counts, edges, f"{label}: {len(counts)} bins")
         self._say(f"{label} of {self.data.label}: {where}")
         return stats
