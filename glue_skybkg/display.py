@@ -2,8 +2,9 @@
 
 glue-qt and glue-jupyter share glue-core's viewer and layer states, so the presets
 (afwDisplay's ``scale('asinh', 'zscale')`` and ``scale('linear', 'zscale')``), the viewer
-titles and the background layer are set the same way in both; only opening a viewer differs
-(:mod:`glue_skybkg.qt.display`, :mod:`glue_skybkg.jupyter.application`).
+titles and the layers of components (the background over the image) are set the same way
+in both; only opening a viewer differs (:mod:`glue_skybkg.qt.display`,
+:mod:`glue_skybkg.jupyter.application`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = [
     "PRESETS",
     "apply_preset",
     "apply_zscale",
-    "background_layer",
+    "component_layer",
     "display_limits",
     "viewer_title",
 ]
@@ -57,14 +58,14 @@ def apply_preset(layer_state: Any, preset: str = "notebook") -> None:
     apply_zscale(layer_state)
 
 
-def background_layer(viewer: Any, data: Data) -> Any:
-    """``viewer``'s layer state showing ``data``'s background: found, or added as a new layer.
+def component_layer(viewer: Any, data: Data, label: str = BACKGROUND) -> Any:
+    """``viewer``'s layer state showing ``data``'s component ``label``: found, or added.
 
-    The background is a second layer of the same Data (attribute ``background``), so it needs
-    no link and moves with the image.
+    A component such as the background is a second layer of the same Data, so it needs no
+    link and moves with the image.
     """
     for state in viewer.state.layers:
-        if state.layer is data and state.attribute.label == BACKGROUND:
+        if state.layer is data and state.attribute.label == label:
             return state
     # glue keeps one layer per Data unless the viewer allows duplicates: allow it for this one
     viewer.allow_duplicate_data = True
@@ -73,8 +74,8 @@ def background_layer(viewer: Any, data: Data) -> Any:
     finally:
         viewer.allow_duplicate_data = False
     state = viewer.state.layers[-1]
-    state.attribute = data.id[BACKGROUND]
-    state.alpha = 1.0  # glue's default 0.8 lets the image's stars show through the background
+    state.attribute = data.id[label]
+    state.alpha = 1.0  # glue's default 0.8 lets the image's stars show through the layer
     return state
 
 

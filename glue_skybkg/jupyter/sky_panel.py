@@ -22,7 +22,7 @@ from glue.core import Data
 from skybkg_adapters import SkybkgError
 
 from .. import actions
-from ..display import apply_preset, background_layer, viewer_title
+from ..display import apply_preset, component_layer, viewer_title
 from ..fetching import add_products
 from ..gluedata import BACKGROUND, IMAGE, RESTORED, data_bbox
 from .fetch_form import FetchForm
@@ -270,7 +270,7 @@ class SkyPanel:
                     f"{self.data.label!r} has no background attached; fetch or open its "
                     "background first"
                 )
-            layer = background_layer(self.viewer, self.data)
+            layer = component_layer(self.viewer, self.data)
             apply_preset(layer, "linear")
         if layer is not None:
             layer.visible = visible

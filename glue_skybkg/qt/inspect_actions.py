@@ -16,7 +16,7 @@ from glue_qt.config import layer_action
 from skybkg_adapters import SkybkgError
 
 from .. import inspection
-from ..display import apply_preset
+from ..display import apply_preset, component_layer
 from ..gluedata import BACKGROUND, data_bbox
 from .bin_grid_overlay import draw_bin_grid
 from .display import find_application, show_component
@@ -85,20 +85,7 @@ def _show_layer(app: Any, data: Data, label: str, preset: str = "linear") -> lis
     if not viewers:
         return [show_component(app, data, label, preset)]
     for viewer in viewers:
-        state = next(
-            (s for s in viewer.state.layers if s.layer is data and s.attribute.label == label),
-            None,
-        )
-        if state is None:
-            viewer.allow_duplicate_data = True  # a second layer of the same Data
-            try:
-                viewer.add_data(data)
-            finally:
-                viewer.allow_duplicate_data = False
-            state = viewer.state.layers[-1]
-            state.attribute = data.id[label]
-            state.alpha = 1.0
-        apply_preset(state, preset)
+        apply_preset(component_layer(viewer, data, label), preset)
     return viewers
 
 

@@ -16,7 +16,7 @@ from glue_qt.config import layer_action
 from skybkg_adapters import GridMismatch, SkybkgError
 
 from .. import actions
-from ..display import apply_preset, background_layer
+from ..display import apply_preset, component_layer
 from ..gluedata import BACKGROUND, RESTORED, data_bbox
 from .display import find_application, show_component
 from .notify import report_error
@@ -105,7 +105,7 @@ def show_background(data: Data, data_collection: Any) -> list:
         if not viewers:
             return [show_component(app, data, BACKGROUND, "linear")]
         for viewer in viewers:
-            apply_preset(background_layer(viewer, data), "linear")
+            apply_preset(component_layer(viewer, data), "linear")
         return viewers
     except Exception as exc:  # reported to the user, never raised into Qt's event loop
         report_error(SHOW_BACKGROUND, exc)
