@@ -14,6 +14,7 @@ from . import (
     errors,
     estimate,
     geometry,
+    identity,
     lsst_fits,
     masks,
     sources,
@@ -26,6 +27,7 @@ from .container import *
 from .errors import *
 from .estimate import *
 from .geometry import *
+from .identity import *
 from .lsst_fits import *
 from .masks import *
 from .sources import *
@@ -44,6 +46,7 @@ __all__ = [
     *errors.__all__,
     *estimate.__all__,
     *geometry.__all__,
+    *identity.__all__,
     *lsst_fits.__all__,
     *masks.__all__,
     *sources.__all__,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .focal_plane.lsstcam import load_lsstcam_layout
 
-__all__ = ["detector_full_name"]
+__all__ = ["detector_full_name", "detector_number"]
 
 _LSSTCAM_INSTRUMENTS = ("LSSTCam", "LSSTCam-imSim")
 _COMCAM_SENSORS = tuple(f"S{row}{col}" for row in range(3) for col in range(3))
@@ -26,4 +26,17 @@ def detector_full_name(instrument: str, detector: int) -> str | None:
         return layout[detector].name if 0 <= detector < len(layout) else None
     if instrument == "LSSTComCam" and 0 <= detector < len(_COMCAM_SENSORS):
         return f"R22_{_COMCAM_SENSORS[detector]}"
+    return None
+
+
+def detector_number(instrument: str, full_name: str) -> int | None:
+    """The number of the detector ``instrument`` calls ``full_name`` (``"R20_S10"`` -> 75).
+
+    The inverse of :func:`detector_full_name`; None for an unknown instrument or name.
+    """
+    if instrument in _LSSTCAM_INSTRUMENTS:
+        return next((g.id for g in load_lsstcam_layout() if g.name == full_name), None)
+    raft, _, sensor = full_name.partition("_")
+    if instrument == "LSSTComCam" and raft == "R22" and sensor in _COMCAM_SENSORS:
+        return _COMCAM_SENSORS.index(sensor)
     return None

@@ -8,12 +8,14 @@ Pure array arithmetic and statistics live in :mod:`glue_skybkg.analysis`.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from astropy.wcs import WCS
 from glue.config import autolinker
 from glue.core import Data
 from glue.core.component_id import ComponentID
@@ -23,7 +25,12 @@ from skybkg_adapters import (
     BackgroundModel,
     BBox,
     GridMismatch,
+    IdentityMatch,
+    ProductIdentity,
     SkybkgError,
+    identify,
+    match_background,
+    match_data_ids,
     plane_bits,
     read_background,
 )
@@ -36,23 +43,40 @@ from .gluedata import (
     RESTORED,
     ArithmeticLink,
     BackgroundLink,
+    DerivedImageLink,
+    LazyPlane,
     data_bbox,
 )
+from .identity import data_identity
 from .session import ProductRecipe
 
 __all__ = [
     "EXCLUDABLE_PLANES",
+    "WCS_TOLERANCE",
     "Comparison",
+    "Pairing",
     "attach_background",
+    "attach_candidates",
     "attach_pending_backgrounds",
     "background_histogram",
     "background_statistics",
+    "compare_candidates",
     "compare_with_stored_background",
     "default_component",
     "difference",
+    "difference_candidates",
+    "grid_mismatch",
+    "pair_pending_backgrounds",
     "restore_background",
     "selection_mask",
+    "set_pairing_reporter",
+    "statistics_components",
 ]
+
+_log = logging.getLogger("glue_skybkg")
+
+WCS_TOLERANCE = 0.01
+"""Pixels: images of one bbox share a sky grid when their WCSs agree this well at the corners."""
 
 
 EXCLUDABLE_PLANES = ("DETECTED", "BAD", "NO_DATA")
@@ -76,28 +100,96 @@ def _require(data: Data, label: str, hint: str) -> None:
         raise SkybkgError(f"{data.label!r} has no {label!r} component; {hint}")
 
 
-def _check_grid(a: Data, b: Data, what: str) -> None:
+def _corner_offset(a: Data, b: Data) -> float | None:
+    """How far (pixels) ``a``'s corners land from ``b``'s through their sky WCSs; None without."""
+    wcs_a, wcs_b = a.coords, b.coords
+    if not all(isinstance(w, WCS) and w.has_celestial for w in (wcs_a, wcs_b)):
+        return None
+    height, width = a.shape
+    x = np.array([0.0, width - 1, 0.0, width - 1])
+    y = np.array([0.0, 0.0, height - 1, height - 1])
+    bx, by = wcs_b.world_to_pixel_values(*wcs_a.pixel_to_world_values(x, y))
+    return float(np.max(np.hypot(np.asarray(bx) - x, np.asarray(by) - y)))
+
+
+def grid_mismatch(a: Data, b: Data) -> str | None:
+    """Why ``a`` and ``b`` are not on one pixel grid, or None when they are.
+
+    One grid means the same bbox (parent pixels) and the same pixels of the sky: WCSs that
+    agree to :data:`WCS_TOLERANCE` pixels at the corners, or the same data id (a calexp and
+    its visit_image; deepCoadd and deepCoadd_calexp of one patch).  The bbox alone is not
+    enough: every detector of a camera has the same one.
+    """
     if a.shape != b.shape or data_bbox(a) != data_bbox(b):
+        return (
+            f"{a.label!r} covers bbox {tuple(data_bbox(a))} (x0, y0, width, height) but "
+            f"{b.label!r} covers {tuple(data_bbox(b))}"
+        )
+    offset = _corner_offset(a, b)
+    if offset is not None and offset <= WCS_TOLERANCE:
+        return None
+    ids = match_data_ids(data_identity(a), data_identity(b))
+    if ids.verdict == "same":
+        return None
+    why = []
+    if ids.verdict == "different":
+        why.append(f"their data ids differ ({ids.reason})")
+    if offset is not None:
+        why.append(f"their sky positions differ by {offset:.4g} pixels at the corners")
+    if not why:
+        why.append(f"neither a sky WCS nor a data id says they are one grid: {ids.reason}")
+    return (
+        f"{a.label!r} and {b.label!r} have the same bbox {tuple(data_bbox(a))} but not the same "
+        "pixels of the sky: " + "; ".join(why)
+    )
+
+
+def _check_grid(a: Data, b: Data, what: str) -> None:
+    problem = grid_mismatch(a, b)
+    if problem is not None:
         raise GridMismatch(
-            f"cannot {what}: {a.label!r} covers bbox {data_bbox(a)} (x0, y0, width, height) but "
-            f"{b.label!r} covers {data_bbox(b)}; both must be on the same pixel grid "
-            "(e.g. deepCoadd and deepCoadd_calexp of one patch)"
+            f"cannot {what}: {problem}. Both must be on the same pixel grid (e.g. deepCoadd "
+            "and deepCoadd_calexp of one patch)"
         )
 
 
-def _background_source(
-    background: Any,
-) -> tuple[BackgroundModel | None, ProductRecipe | None, np.ndarray | None, BBox]:
-    """(model, recipe, already-rendered pixels, bbox) of what attach_background was given."""
+def difference_candidates(data: Data, data_collection: Any) -> list[Data]:
+    """The open images ``data - B`` can be taken with: B on ``data``'s pixel grid."""
+    return [
+        other
+        for other in data_collection
+        if other is not data and IMAGE in _labels(other) and grid_mismatch(data, other) is None
+    ]
+
+
+@dataclass(frozen=True)
+class _BackgroundSource:
+    """What attach_background was given, made uniform."""
+
+    model: BackgroundModel | None
+    recipe: ProductRecipe | None
+    pixels: np.ndarray | None  # already rendered (a background Data)
+    bbox: BBox
+    identity: ProductIdentity
+    name: str
+
+
+def _background_source(background: Any) -> _BackgroundSource:
     if isinstance(background, str | os.PathLike):
         model = read_background(background)
-        return model, ProductRecipe(path=os.fspath(background)), None, model.bbox
+        recipe = ProductRecipe(path=os.fspath(background))
+        return _BackgroundSource(
+            model, recipe, None, model.bbox, identify(model), os.path.basename(background)
+        )
     if isinstance(background, BackgroundModel):
         try:
             recipe = ProductRecipe.for_product(background)
         except ValueError:
             recipe = None  # built in memory: usable now, refused by save_session (see the link)
-        return background, recipe, None, background.bbox
+        name = recipe.describe() if recipe is not None else "the background model"
+        return _BackgroundSource(
+            background, recipe, None, background.bbox, identify(background), name
+        )
     if isinstance(background, Data) and background.meta.get("skybkg_kind") == "background":
         prov = background.meta.get("provenance")
         comp = background.get_component(background.id[BACKGROUND])
@@ -109,7 +201,10 @@ def _background_source(
         else:
             recipe = None
         pixels = np.asarray(comp.data)
-        return None, recipe, pixels, BBox.coerce(background.meta["bbox"])
+        bbox = BBox.coerce(background.meta["bbox"])
+        return _BackgroundSource(
+            None, recipe, pixels, bbox, data_identity(background), repr(background.label)
+        )
     raise TypeError(
         "background must be a BackgroundList file path, a BackgroundModel or a background Data "
         f"opened by this plugin; got {type(background).__name__}"
@@ -137,18 +232,26 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
     Raises
     ------
     GridMismatch
-        The background covers another bbox than the image.
+        The background covers another bbox than the image, or the evidence (data ids from
+        provenance, header cards or file names; dataset types) says it belongs to another image.
     SkybkgError
         The image already has a different background attached.
     """
-    model, recipe, pixels, bbox = _background_source(background)
-    if bbox != data_bbox(data):
+    source = _background_source(background)
+    if source.bbox != data_bbox(data):
         raise GridMismatch(
-            f"the background covers bbox {tuple(bbox)} but {data.label!r} covers "
+            f"the background covers bbox {tuple(source.bbox)} but {data.label!r} covers "
             f"{data_bbox(data)} (x0, y0, width, height); attach the background of this image"
+        )
+    match = match_background(data_identity(data), source.identity)
+    if match.verdict == "different":
+        raise GridMismatch(
+            f"{source.name} is not the background of {data.label!r}: {match.reason}; "
+            "attach the background with this image's data id"
         )
     if BACKGROUND in _labels(data):
         link = data.get_component(data.id[BACKGROUND]).link
+        recipe = source.recipe
         if isinstance(link, BackgroundLink) and recipe is not None and link.recipe == recipe:
             return data.id[BACKGROUND]
         raise SkybkgError(
@@ -156,77 +259,149 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
             "open the image again to use another one"
         )
     to = ComponentID(BACKGROUND, parent=data)
-    link = BackgroundLink(list(data.pixel_component_ids), to, recipe, model=model, rendered=pixels)
+    link = BackgroundLink(
+        list(data.pixel_component_ids),
+        to,
+        source.recipe,
+        model=source.model,
+        rendered=source.pixels,
+    )
     data.add_component(link, to)
     return to
 
 
-def _split_background_name(name: str) -> tuple[str, str]:
-    """A background's name as (image type, rest): calexpBackground_<id> -> (calexp, _<id>)."""
-    for marker in ("_background", "Background"):
-        if marker in name:
-            stem, _, rest = name.partition(marker)
-            return stem, rest
-    return "", ""
+def _is_background(data: Data) -> bool:
+    return data.meta.get("skybkg_kind") == "background"
 
 
-def _match_score(image: Data, background: Data) -> int:
-    """How well a background names an image: by dataset types, else by file-name prefixes.
+def _is_image(data: Data) -> bool:
+    return data.meta.get("skybkg_kind") == "exposure"
 
-    calexpBackground -> calexp and X_background -> X; files named the Butler way
-    (``deepCoadd_calexp_background_4226_...`` and ``deepCoadd_calexp_4226_...``) match by
-    prefix, so the coadd residual background goes to deepCoadd_calexp, not deepCoadd.  The
-    detectors of one visit share a bbox, so among images of the right type the one with the
-    background's data id (or the same file-name rest after the type) scores higher.
+
+def attach_candidates(data: Data, data_collection: Any) -> list[tuple[Data, IdentityMatch]]:
+    """What ``data`` can be paired with: backgrounds for an image, images for a background.
+
+    Only open Data of the same bbox (an image without a background yet) whose evidence does
+    not say they belong elsewhere, each with what the evidence says (same or unknown).
     """
-    bkg_provenance = background.meta.get("provenance") or {}
-    img_provenance = image.meta.get("provenance") or {}
-    bkg_type = bkg_provenance.get("dataset_type")
-    img_type = img_provenance.get("dataset_type")
-    if bkg_type and img_type:
-        if _split_background_name(bkg_type)[0] != img_type:
-            return 0
-        return 4 if bkg_provenance.get("data_id") == img_provenance.get("data_id") else 2
-    stem, rest = _split_background_name(background.label or "")
-    label = image.label or ""
-    if not stem or not (label == stem or label.startswith(stem + "_")):
-        return 0
-    return 3 if label[len(stem) :] == rest else 1
+    if _is_background(data):
+        others = [d for d in data_collection if _is_image(d) and BACKGROUND not in _labels(d)]
+    else:
+        others = [d for d in data_collection if _is_background(d)]
+    found = []
+    for other in others:
+        image, background = (other, data) if _is_background(data) else (data, other)
+        if data_bbox(image) != BBox.coerce(background.meta["bbox"]):
+            continue
+        match = match_background(data_identity(image), data_identity(background))
+        if match.verdict != "different":
+            found.append((other, match))
+    return found
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What became of one background opened on its own: attached to ``image``, or why not.
+
+    ``background`` is the background Data (it has left the collection when ``attached``).
+    """
+
+    background: Data
+    image: Data | None
+    attached: bool
+    reason: str
+
+
+def _pair(background: Data, data_collection: Any) -> Pairing:
+    bbox = BBox.coerce(background.meta["bbox"])
+    images = [d for d in data_collection if _is_image(d) and BACKGROUND not in _labels(d)]
+    same_bbox = [d for d in images if data_bbox(d) == bbox]
+    if not same_bbox:
+        return Pairing(
+            background, None, False, f"no open image without a background covers bbox {tuple(bbox)}"
+        )
+    bkg = data_identity(background)
+    matches = [(d, match_background(data_identity(d), bkg)) for d in same_bbox]
+    same = [(d, m) for d, m in matches if m.verdict == "same"]
+    if same:
+        # two copies of one product are both right: the latest opened
+        image, match = same[-1]
+        return Pairing(background, image, True, match.reason)
+    unknown = [(d, m) for d, m in matches if m.verdict == "unknown"]
+    if unknown:
+        reasons = "; ".join(f"{d.label}: {m.reason}" for d, m in unknown)
+        return Pairing(
+            background, None, False, f"nothing tells which image it belongs to ({reasons})"
+        )
+    reasons = "; ".join(f"{d.label}: {m.reason}" for d, m in matches)
+    return Pairing(background, None, False, f"it belongs to none of the open images ({reasons})")
+
+
+def pair_pending_backgrounds(data_collection: Any) -> list[Pairing]:
+    """Attach each background Data of the collection to the open image the evidence names.
+
+    The evidence is the data id (from provenance, header cards or the file names) and the
+    dataset types (calexpBackground belongs to calexp, deepCoadd_calexp_background to
+    deepCoadd_calexp); the bbox alone is never enough, since every detector of a camera has
+    the same one.  A background nothing pairs stays in the collection as its own dataset;
+    :func:`attach_background` (right-click ▸ *Attach background…*) pairs it by hand.
+    An attached background Data leaves the collection (the image's ``background`` component
+    replaces it).
+    """
+    pairings = []
+    for background in [d for d in data_collection if _is_background(d)]:
+        pairing = _pair(background, data_collection)
+        if pairing.attached:
+            assert pairing.image is not None
+            attach_background(pairing.image, background)
+            data_collection.remove(background)
+        pairings.append(pairing)
+    return pairings
 
 
 def attach_pending_backgrounds(data_collection: Any) -> list:
-    """Attach every background Data in the collection to an open image with the same bbox.
+    """Attach every background Data the evidence pairs (:func:`pair_pending_backgrounds`).
 
-    The background Data leaves the collection once attached (the image's ``background``
-    component replaces it).  With several candidate images, the one whose dataset type the
-    background names (calexpBackground -> calexp, X_background -> X) wins, the one with its
-    data id (or file-name rest) first, then the latest.
     Returns the attached ``(image, component_id)`` pairs.
     """
-    attached = []
-    backgrounds = [d for d in data_collection if d.meta.get("skybkg_kind") == "background"]
-    for bkg in backgrounds:
-        bbox = BBox.coerce(bkg.meta["bbox"])
-        images = [
-            d
-            for d in data_collection
-            if d.meta.get("skybkg_kind") == "exposure"
-            and data_bbox(d) == bbox
-            and BACKGROUND not in _labels(d)
-        ]
-        if not images:
-            continue
-        best = max(reversed(images), key=lambda d: _match_score(d, bkg))
-        attached.append((best, attach_background(best, bkg)))
-        data_collection.remove(bkg)
-    return attached
+    return [
+        (p.image, p.image.id[BACKGROUND])
+        for p in pair_pending_backgrounds(data_collection)
+        if p.attached and p.image is not None
+    ]
+
+
+def _log_pairings(data_collection: Any, pairings: list[Pairing]) -> None:
+    for p in pairings:
+        if p.attached and p.image is not None:
+            _log.info("attached %s to %s (%s)", p.background.label, p.image.label, p.reason)
+        else:
+            _log.info("%s not attached: %s", p.background.label, p.reason)
+
+
+_pairing_reporter: Callable[[Any, list[Pairing]], None] = _log_pairings
+
+
+def set_pairing_reporter(
+    reporter: Callable[[Any, list[Pairing]], None],
+) -> Callable[[Any, list[Pairing]], None]:
+    """Tell ``reporter(data_collection, pairings)`` what became of backgrounds opened on their own.
+
+    Called whenever glue adds data (File ▸ Open Data, a fetch); the Qt side shows it in the
+    status bar.  Returns the previous reporter.
+    """
+    global _pairing_reporter
+    previous, _pairing_reporter = _pairing_reporter, reporter
+    return previous
 
 
 @autolinker("Sky backgrounds: attach to images")
 def _attach_on_add(data_collection: Any) -> list:
     # glue runs every autolinker whenever the application adds data (File > Open Data,
     # load_data, add_data): the one hook that sees the collection. It suggests no links.
-    attach_pending_backgrounds(data_collection)
+    pairings = pair_pending_backgrounds(data_collection)
+    if pairings:
+        _pairing_reporter(data_collection, pairings)
     return []
 
 
@@ -242,7 +417,8 @@ def restore_background(data: Data, data_collection: Any = None) -> ComponentID:
     _require(
         data,
         BACKGROUND,
-        "attach its background first (open the BackgroundList file or use attach_background)",
+        "attach its background first: open its BackgroundList file (File ▸ Open Data) or "
+        "right-click the image ▸ Attach background…",
     )
     to = ComponentID(RESTORED, parent=data)
     link = ArithmeticLink(
@@ -298,22 +474,63 @@ def difference(
     return to
 
 
+def _compare_problem(data_a: Data, data_b: Data) -> str | None:
+    """Why ``(A - B) - B's background`` means nothing for these two, or None when it does.
+
+    It checks that B's background is what separates A from B: B on A's pixel grid, one data
+    id, two dataset types (deepCoadd and deepCoadd_calexp of one patch), B with its stored
+    background attached.
+    """
+    if data_b is data_a:
+        return f"{data_a.label!r} cannot be compared with itself"
+    if BACKGROUND not in _labels(data_b):
+        return (
+            f"{data_b.label!r} has no stored background attached (e.g. "
+            "deepCoadd_calexp_background for deepCoadd_calexp)"
+        )
+    grid = grid_mismatch(data_a, data_b)
+    if grid is not None:
+        return grid
+    a, b = data_identity(data_a), data_identity(data_b)
+    ids = match_data_ids(a, b)
+    if ids.verdict != "same":
+        return f"{data_a.label!r} and {data_b.label!r} are not one data id ({ids.reason})"
+    if a.dataset_type and a.dataset_type == b.dataset_type:
+        return f"{data_a.label!r} and {data_b.label!r} are both {a.dataset_type}"
+    return None
+
+
+def compare_candidates(data: Data, data_collection: Any) -> list[Data]:
+    """The images B that ``(data - B) - B's stored background`` means something for.
+
+    A coadd pair: deepCoadd_calexp (with deepCoadd_calexp_background attached) for a
+    deepCoadd of the same patch.
+    """
+    return [
+        other
+        for other in data_collection
+        if IMAGE in _labels(other) and _compare_problem(data, other) is None
+    ]
+
+
 def compare_with_stored_background(
     data_a: Data, data_b: Data, data_collection: Any = None
 ) -> Comparison:
     """(deepCoadd - deepCoadd_calexp) - deepCoadd_calexp_background, with its statistics.
 
-    ``data_b`` (or else ``data_a``) must have the stored background attached.  The residual
-    is a new component of ``data_a``; a near-zero residual shows the difference of the two
-    coadds is the residual background.
+    ``data_b`` must have the stored background attached, be on ``data_a``'s pixel grid with
+    its data id, and be another dataset type (:func:`compare_candidates`).  The residual is a
+    new component of ``data_a``; a near-zero residual shows the difference of the two coadds
+    is the residual background.
+
+    Raises
+    ------
+    GridMismatch
+        The two are not such a pair; the message says what differs.
     """
-    holder = data_b if BACKGROUND in _labels(data_b) else data_a
-    _require(
-        holder,
-        BACKGROUND,
-        f"attach the stored background (e.g. "
-        f"deepCoadd_calexp_background) to {data_b.label!r} first",
-    )
+    problem = _compare_problem(data_a, data_b)
+    if problem is not None:
+        raise GridMismatch(f"cannot compare with the stored background: {problem}")
     diff = difference(data_a, data_b, data_collection)
     label = f"{diff.label} - {BACKGROUND}"
     if label not in _labels(data_a):
@@ -323,11 +540,31 @@ def compare_with_stored_background(
             to,
             "difference",
             (None, diff.label),
-            (None if holder is data_a else holder, BACKGROUND),
+            (data_b, BACKGROUND),
         )
         data_a.add_component(link, to)
     cid = data_a.id[label]
     return Comparison(cid, background_statistics(data_a, cid))
+
+
+def _is_float(data: Data, cid: ComponentID) -> bool:
+    component = data.get_component(cid)
+    if isinstance(component, LazyPlane):
+        return component.dtype.kind == "f"
+    if isinstance(getattr(component, "link", None), DerivedImageLink):
+        return True  # backgrounds, restored images, differences: float by construction
+    corner = tuple(slice(0, 1) for _ in data.shape)  # one pixel tells the type
+    return np.asarray(data.get_data(cid, view=corner)).dtype.kind == "f"
+
+
+def statistics_components(data: Data) -> list[ComponentID]:
+    """The components statistics mean something for: floats, not mask bits or coordinates."""
+    coordinates = set(data.coordinate_components)
+    return [
+        cid
+        for cid in data.main_components + data.derived_components
+        if cid not in coordinates and _is_float(data, cid)
+    ]
 
 
 def default_component(data: Data) -> ComponentID:

@@ -10,6 +10,7 @@ once on first access, cached, and saved in sessions as a recipe, never as pixels
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,17 @@ from glue.core import Data
 from glue.core.component import Component
 from glue.core.component_link import ComponentLink
 
-from skybkg_adapters import BackgroundModel, BBox, FormatError, RenderError, SkybkgError, SkyImage
+from skybkg_adapters import (
+    BackgroundModel,
+    BBox,
+    FormatError,
+    ProductIdentity,
+    RenderError,
+    SkybkgError,
+    SkyImage,
+    identify,
+    product_label,
+)
 
 from . import analysis
 from .session import ProductRecipe
@@ -47,7 +58,13 @@ RESTORED = "image + background"
 """Label of the restored image: the calexp with its subtracted background added back."""
 
 
-def _meta(kind: str, bbox: BBox, mask_planes: Mapping[str, int], provenance: Any) -> dict[str, Any]:
+def _meta(
+    kind: str,
+    bbox: BBox,
+    mask_planes: Mapping[str, int],
+    provenance: Any,
+    identity: ProductIdentity,
+) -> dict[str, Any]:
     # JSON literals only: glue saves a plain dict in meta without a saver.
     return {
         "skybkg_kind": kind,
@@ -60,27 +77,37 @@ def _meta(kind: str, bbox: BBox, mask_planes: Mapping[str, int], provenance: Any
         "provenance": (
             dict(provenance.to_dict(), uri=None) if provenance and provenance.dataset_type else None
         ),
+        # what tells this product from another of the same bbox (see actions.same_pixel_grid)
+        "identity": identity.to_dict(),
     }
+
+
+def _label(label: str, identity: ProductIdentity) -> str:
+    """``label``, else ``calexp_512055_75`` when the dataset type and data id are known."""
+    if label or not identity.dataset_type:
+        return label
+    return product_label(identity.dataset_type, identity.key) if identity.key else ""
 
 
 def image_to_data(img: SkyImage, label: str = "") -> Data:
     """An exposure as a glue Data: ``image``, ``mask``, ``variance``, WCS coordinates, afw meta.
 
     ``meta`` holds ``skybkg_kind`` (``"exposure"``), ``xy0``, ``bbox`` (parent pixels),
-    ``mask_planes`` (name to bit) and ``provenance`` (a dict for a product fetched from a
-    source, None for a plain file).  An empty ``label``
-    lets :func:`glue.core.data_factories.load_data` name it after the file.
+    ``mask_planes`` (name to bit), ``provenance`` (a dict for a product fetched from a
+    source, None for a plain file) and ``identity`` (its dataset type and data id as far as
+    provenance, header cards and file name tell).  Without a ``label`` it is named
+    ``<dataset type>_<data id values>`` (``calexp_512055_75``) when those are known, else
+    :func:`glue.core.data_factories.load_data` names it after the file.
     """
-    if not label and img.provenance is not None and img.provenance.dataset_type:
-        label = img.provenance.dataset_type
-    data = Data(label=label, coords=img.wcs, **{IMAGE: img.image})
+    identity = identify(img)
+    data = Data(label=_label(label, identity), coords=img.wcs, **{IMAGE: img.image})
     if img.unit is not None:
         data.get_component(data.id[IMAGE]).units = img.unit.to_string()
-    for name in (MASK, VARIANCE):
+    for name, dtype in ((MASK, np.int32), (VARIANCE, np.float32)):
         if img.has_plane(name):
             # read on first access: showing an image never needs them (~0.2 s for a calexp)
-            data.add_component(LazyPlane(lambda name=name: getattr(img, name), img.shape), name)
-    data.meta.update(_meta("exposure", img.bbox, img.mask_planes, img.provenance))
+            data.add_component(LazyPlane(partial(getattr, img, name), img.shape, dtype), name)
+    data.meta.update(_meta("exposure", img.bbox, img.mask_planes, img.provenance, identity))
     return data
 
 
@@ -92,11 +119,12 @@ class LazyPlane(Component):
     LoadLog re-reads the file), never the pixels.
     """
 
-    def __init__(self, load: Any, shape: tuple[int, ...]) -> None:
+    def __init__(self, load: Any, shape: tuple[int, ...], dtype: Any = np.float32) -> None:
         super().__init__(None)  # glue's Component accepts a placeholder from subclasses
         self._data: np.ndarray | None = None
         self._load = load
         self._shape = tuple(shape)
+        self._dtype = np.dtype(dtype)
 
     @property
     def data(self) -> np.ndarray:
@@ -123,6 +151,11 @@ class LazyPlane(Component):
         return len(self._shape)
 
     @property
+    def dtype(self) -> np.dtype:
+        """The plane's type as the file format fixes it (int32 mask, float32 variance)."""
+        return self._data.dtype if self._data is not None else self._dtype
+
+    @property
     def numeric(self) -> bool:
         """Mask bits and variances are numbers (glue asks when listing components)."""
         return True
@@ -132,12 +165,14 @@ class LazyPlane(Component):
 
 
 def background_to_data(bkg: BackgroundModel, label: str = "") -> Data:
-    """A background model opened on its own: one ``background`` component, rendered now."""
-    if not label and bkg.provenance is not None and bkg.provenance.dataset_type:
-        label = bkg.provenance.dataset_type
-    data = Data(label=label, **{BACKGROUND: bkg.render()})
+    """A background model opened on its own: one ``background`` component, rendered now.
+
+    Named and described in ``meta`` as :func:`image_to_data` does.
+    """
+    identity = identify(bkg)
+    data = Data(label=_label(label, identity), **{BACKGROUND: bkg.render()})
     planes = bkg.layers[0].mask_planes
-    data.meta.update(_meta("background", bkg.bbox, planes, bkg.provenance))
+    data.meta.update(_meta("background", bkg.bbox, planes, bkg.provenance, identity))
     return data
 
 

@@ -194,3 +194,61 @@ def glue_app(qapp, reported_errors):
     app.report_error = _raise_report
     yield app
     app.close()
+
+
+DETECTOR_LEVELS = {74: 3107.2, 75: 2900.8}
+"""The background level of each detector of :func:`two_detectors` (the issue's means)."""
+_DETECTOR_NAMES = {74: "R20_S02", 75: "R20_S10"}
+_DETECTOR_CRVAL = {74: (61.90, -37.30), 75: (61.98, -37.37)}  # neighbours on the sky
+_RUN = "2_2i_runs_DP0_2"
+
+
+def butler_name(dataset_type, detector):
+    """The file name a Butler datastore gives ``dataset_type`` of sample visit 512055."""
+    return (
+        f"{dataset_type}_LSSTCam-imSim_i_i_sim_1.4_512055_{_DETECTOR_NAMES[detector]}_{_RUN}.fits"
+    )
+
+
+@pytest.fixture(scope="session")
+def two_detectors(tmp_path_factory):
+    """Detectors 74 and 75 of visit 512055, named and carded as the Butler writes them.
+
+    One bbox for both (as for every detector of a camera), different sky WCSs, constant
+    backgrounds of :data:`DETECTOR_LEVELS`.  The calexps carry INSTRUME/VISIT/DETECTOR/DETNAME
+    like DP0.2's; the BackgroundList files carry nothing but their names.  Returns
+    ``{"calexp": {74: path, 75: path}, "calexpBackground": {...}, "root": folder}``.
+    """
+    import numpy as np
+    from astropy.io.fits import Header
+
+    from skybkg_adapters import BackgroundLayer, BackgroundModel, SkyImage
+    from skybkg_adapters.lsst_fits import write_background, write_exposure
+
+    root = tmp_path_factory.mktemp("two-detectors")
+    rng = np.random.default_rng(74075)
+    paths: dict = {"root": root, "calexp": {}, "calexpBackground": {}}
+    bbox = (*CALEXP_XY0, GLUE_SHAPE[1], GLUE_SHAPE[0])
+    for detector, level in DETECTOR_LEVELS.items():
+        header = Header()
+        header["INSTRUME"] = "LSSTCam-imSim"
+        header["VISIT"] = 512055
+        header["DETECTOR"] = detector
+        header["DETNAME"] = _DETECTOR_NAMES[detector]
+        image = (_stars(rng, 1.0) + rng.normal(0, 6, GLUE_SHAPE)).astype(np.float32)
+        calexp = SkyImage(
+            image,
+            np.zeros(GLUE_SHAPE, np.int32),
+            np.full(GLUE_SHAPE, 36, np.float32),
+            mask_planes={"BAD": 0, "DETECTED": 5},
+            xy0=CALEXP_XY0,
+            wcs=_tan_wcs(_DETECTOR_CRVAL[detector]),
+            metadata=header,
+            unit="ct",
+        )
+        background = BackgroundModel((BackgroundLayer(np.full((2, 2), level, np.float32), bbox),))
+        paths["calexp"][detector] = root / butler_name("calexp", detector)
+        paths["calexpBackground"][detector] = root / butler_name("calexpBackground", detector)
+        write_exposure(paths["calexp"][detector], calexp)
+        write_background(paths["calexpBackground"][detector], background)
+    return paths

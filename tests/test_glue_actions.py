@@ -278,3 +278,163 @@ def test_a_background_link_without_recipe_says_so():
     orphan = BackgroundLink(list(data.pixel_component_ids), ComponentID("b2", parent=data), None)
     with pytest.raises(SkybkgError, match="neither a background model nor a recipe"):
         orphan.model  # noqa: B018 - the property is what is tested
+
+
+# --- which background belongs to which image; which pairs share a pixel grid (issue 10) ---
+
+
+def _mean_background(data):
+    return float(np.mean(data["background"]))
+
+
+@pytest.mark.parametrize("order", ["image first", "background first"])
+def test_another_detectors_background_never_attaches_by_bbox(two_detectors, order):
+    from conftest import DETECTOR_LEVELS
+
+    calexp75 = load_data(str(two_detectors["calexp"][75]))
+    background74 = load_data(str(two_detectors["calexpBackground"][74]))
+    dc = DataCollection(
+        [calexp75, background74] if order == "image first" else [background74, calexp75]
+    )
+    (pairing,) = actions.pair_pending_backgrounds(dc)
+    assert not pairing.attached
+    assert pairing.background is background74
+    assert "detector=75 vs detector=74" in pairing.reason
+    assert "background" not in [c.label for c in calexp75.components]
+    assert list(dc) == (
+        [calexp75, background74] if order == "image first" else [background74, calexp75]
+    )
+    np.testing.assert_array_equal(background74["background"], np.float32(DETECTOR_LEVELS[74]))
+    # by hand too: the evidence says no, so it is refused with what differs
+    with pytest.raises(actions.GridMismatch, match="detector=75 vs detector=74"):
+        actions.attach_background(calexp75, background74)
+    assert actions.attach_candidates(calexp75, dc) == []
+
+
+def test_each_detector_gets_its_own_background_whatever_the_order(two_detectors):
+    from conftest import DETECTOR_LEVELS
+
+    paths = [
+        two_detectors["calexpBackground"][74],
+        two_detectors["calexp"][75],
+        two_detectors["calexpBackground"][75],
+        two_detectors["calexp"][74],
+    ]
+    dc = DataCollection([load_data(str(p)) for p in paths])
+    attached = actions.attach_pending_backgrounds(dc)
+    labels = {d.label: d for d in dc}
+    assert sorted(labels) == ["calexp_512055_74", "calexp_512055_75"]  # from the Butler names
+    assert sorted(image.label for image, _ in attached) == sorted(labels)
+    assert _mean_background(labels["calexp_512055_75"]) == pytest.approx(DETECTOR_LEVELS[75])
+    assert _mean_background(labels["calexp_512055_74"]) == pytest.approx(DETECTOR_LEVELS[74])
+
+
+def test_header_cards_tell_a_renamed_calexp(two_detectors, tmp_path):
+    import shutil
+
+    from conftest import DETECTOR_LEVELS
+
+    shutil.copy(two_detectors["calexp"][75], tmp_path / "my_image.fits")
+    image = load_data(str(tmp_path / "my_image.fits"))  # VISIT/DETECTOR cards only
+    backgrounds = [load_data(str(two_detectors["calexpBackground"][d])) for d in (74, 75)]
+    dc = DataCollection([image, *backgrounds])
+    pairings = actions.pair_pending_backgrounds(dc)
+    assert [(p.background.label, p.attached) for p in pairings] == [
+        ("calexpBackground_512055_74", False),
+        ("calexpBackground_512055_75", True),
+    ]
+    assert _mean_background(image) == pytest.approx(DETECTOR_LEVELS[75])
+
+
+def test_when_nothing_tells_them_apart_the_background_stays_on_its_own(glue_products, tmp_path):
+    import shutil
+
+    shutil.copy(glue_products["paths"]["calexp"], tmp_path / "image.fits")
+    shutil.copy(glue_products["paths"]["calexpBackground"], tmp_path / "sky.fits")
+    image, background = (load_data(str(tmp_path / n)) for n in ("image.fits", "sky.fits"))
+    dc = DataCollection([image, background])
+    (pairing,) = actions.pair_pending_backgrounds(dc)
+    assert (pairing.attached, pairing.image) == (False, None)
+    assert "nothing tells which image it belongs to" in pairing.reason
+    assert background in dc
+    # the user may pair them: offered as a candidate both ways, then attached by hand
+    ((candidate, match),) = actions.attach_candidates(image, dc)
+    assert (candidate, match.verdict) == (background, "unknown")
+    assert [c for c, _ in actions.attach_candidates(background, dc)] == [image]
+    actions.attach_background(image, background)
+    np.testing.assert_array_equal(image["background"], glue_products["background"])
+
+
+def test_a_coadd_background_goes_to_deepcoadd_calexp_only(glue_products):
+    coadd, bkg = _load(glue_products, "deepCoadd", "deepCoadd_calexp_background")
+    with pytest.raises(
+        actions.GridMismatch, match="belongs to a deepCoadd_calexp, not to a deepCoadd"
+    ):
+        actions.attach_background(coadd, bkg)
+    dc = DataCollection([coadd, bkg])
+    (pairing,) = actions.pair_pending_backgrounds(dc)
+    assert not pairing.attached
+
+
+def test_same_bbox_is_not_the_same_pixel_grid(two_detectors, glue_products):
+    calexp74, calexp75 = (load_data(str(two_detectors["calexp"][d])) for d in (74, 75))
+    coadd, coadd_calexp = _load(glue_products, "deepCoadd", "deepCoadd_calexp")
+    dc = DataCollection([calexp74, calexp75, coadd, coadd_calexp])
+    problem = actions.grid_mismatch(calexp75, calexp74)
+    assert "detector=75 vs detector=74" in problem
+    assert "pixels at the corners" in problem
+    assert actions.difference_candidates(calexp75, dc) == []
+    with pytest.raises(actions.GridMismatch, match="detector=75 vs detector=74"):
+        actions.difference(calexp75, calexp74, dc)
+    assert actions.difference_candidates(coadd, dc) == [coadd_calexp]
+    assert actions.grid_mismatch(coadd, coadd_calexp) is None
+
+
+def test_one_sky_grid_or_one_data_id_is_one_pixel_grid(glue_products, tmp_path):
+    import shutil
+
+    from skybkg_adapters import read_exposure, write_exposure
+
+    # two bands of one patch: other data ids, the same sky grid (WCSs agree)
+    shutil.copy(glue_products["paths"]["deepCoadd"], tmp_path / "deepCoadd_4226_17_i_DC2.fits")
+    r, i = (
+        load_data(str(p))
+        for p in (glue_products["paths"]["deepCoadd"], tmp_path / "deepCoadd_4226_17_i_DC2.fits")
+    )
+    assert actions.grid_mismatch(r, i) is None
+    # one data id, a WCS shifted by two pixels (a recalibrated image): still one pixel grid
+    shifted = read_exposure(glue_products["paths"]["deepCoadd_calexp"])
+    shifted.wcs.wcs.crpix = [shifted.wcs.wcs.crpix[0] + 2, shifted.wcs.wcs.crpix[1]]
+    write_exposure(tmp_path / "deepCoadd_calexp_4226_17_r_DC2.fits", shifted)
+    moved = load_data(str(tmp_path / "deepCoadd_calexp_4226_17_r_DC2.fits"))
+    assert actions.grid_mismatch(r, moved) is None
+    # another band and a shifted WCS: refused, saying both
+    problem = actions.grid_mismatch(i, moved)
+    assert "band=i vs band=r" in problem
+    assert "differ by 2 pixels at the corners" in problem
+
+
+def test_compare_is_offered_only_for_a_coadd_pair(two_detectors, glue_products):
+    images = [load_data(str(two_detectors["calexp"][d])) for d in (74, 75)]
+    backgrounds = [load_data(str(two_detectors["calexpBackground"][d])) for d in (74, 75)]
+    coadd, coadd_calexp, coadd_bkg = _load(
+        glue_products, "deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background"
+    )
+    dc = DataCollection([*images, *backgrounds, coadd, coadd_calexp, coadd_bkg])
+    actions.attach_pending_backgrounds(dc)
+    calexp74, calexp75 = images
+    assert actions.compare_candidates(calexp75, dc) == []
+    with pytest.raises(actions.GridMismatch, match="detector=75 vs detector=74"):
+        actions.compare_with_stored_background(calexp75, calexp74, dc)
+    assert [c.label for c in calexp75.components].count("image - calexp_512055_74") == 0
+    assert actions.compare_candidates(coadd, dc) == [coadd_calexp]
+    assert actions.compare_candidates(coadd_calexp, dc) == []  # deepCoadd has no background
+
+
+def test_statistics_components_are_floats_only(glue_products):
+    (calexp,) = _load(glue_products, "calexp")
+    actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
+    actions.restore_background(calexp)
+    labels = [c.label for c in actions.statistics_components(calexp)]
+    assert labels == ["image", "variance", "background", "image + background"]
+    assert not calexp.get_component(calexp.id["mask"]).is_loaded  # told without reading it

@@ -92,12 +92,23 @@ def test_missing_product_lists_what_exists(datastore):
     with pytest.raises(ProductNotFound) as err:
         source.get("calexp", {"visit": 512056, "detector": 75})
     text = str(err.value)
-    assert "Files of calexp there:" in text
-    assert "512055_R20_S10" in text
+    # the data ids one can ask for, read from the Butler file names (not the file names)
+    assert "Data ids of calexp there: visit=512055, detector=75." in text
+    assert "R20_S10" not in text
     with pytest.raises(ProductNotFound, match="data id there is: calexp, calexpBackground"):
         source.get("visit_image", VISIT)
     with pytest.raises(ProductNotFound, match="There is no visit_image at all"):
         source.get("visit_image", VISIT)
+
+
+def test_a_folder_without_butler_names_asks_for_a_template_in_words(tmp_path):
+    (tmp_path / "image.fits").write_bytes(b"")
+    with pytest.raises(ProductNotFound) as err:
+        LocalSource(tmp_path).get("calexp", VISIT)
+    text = str(err.value)
+    assert "file-name template such as {dataset_type}_{visit}_{detector}.fits" in text
+    assert "File names field" in text
+    assert "pass template=" not in text
 
 
 def test_ambiguous_files_are_listed(datastore):

@@ -24,13 +24,14 @@ The Rubin Science Platform (token from https://data.lsst.cloud/auth/tokens in
     src.get("deepCoadd_calexp", {"tract": 4226, "patch": 17, "band": "r"})
 """
 
-from . import bands, base, butler, cache, data_id, file, http, local, sample, spec, tap
+from . import bands, base, butler, cache, data_id, file, file_names, http, local, sample, spec, tap
 from .bands import *
 from .base import *
 from .butler import *
 from .cache import *
 from .data_id import *
 from .file import *
+from .file_names import *
 from .http import *
 from .local import *
 from .sample import *
@@ -44,6 +45,7 @@ __all__ = [
     *cache.__all__,
     *data_id.__all__,
     *file.__all__,
+    *file_names.__all__,
     *http.__all__,
     *local.__all__,
     *sample.__all__,

@@ -12,11 +12,11 @@ from ..detectors import detector_full_name
 from ..errors import AmbiguousProduct, ProductNotFound
 from ..lsst_fits import has_fits_suffix
 from .base import load_product
-from .data_id import DataId
+from .data_id import DataId, format_data_id
+from .file_names import INSTRUMENTS, dataset_type_in_path, parse_file_name
 
 __all__ = ["LocalSource"]
 
-_INSTRUMENTS = ("LSSTCam-imSim", "LSSTComCam", "LSSTCam")
 _SHOWN = 8
 
 
@@ -117,11 +117,10 @@ class LocalSource:
             for name in names:
                 if name.startswith(".") or not has_fits_suffix(name):
                     continue
-                # The datastore template puts the dataset type both as a folder and as the
-                # file-name prefix; the longest such folder wins (deepCoadd vs deepCoadd_calexp).
-                types = [p for p in parts if name.startswith(p + "_")]
-                if types:
-                    found.append((max(types, key=len), Path(*parts, name)))
+                # only the datastore layout: the type is a folder and the file-name prefix
+                dataset_type = dataset_type_in_path(parts, name, known=())
+                if dataset_type:
+                    found.append((dataset_type, Path(*parts, name)))
         return sorted(found)
 
     def _what_exists(self, dataset_type: str, data_id: DataId) -> str:
@@ -140,14 +139,23 @@ class LocalSource:
         if not index:
             return (
                 "The folder holds no Butler-datastore files (<run>/<dataset_type>/.../"
-                "<dataset_type>_....fits); pass template= to describe its naming."
+                "<dataset_type>_....fits); describe how its files are named with a file-name "
+                "template such as {dataset_type}_{visit}_{detector}.fits (the File names field "
+                "of glue's Sky backgrounds dialog, or LocalSource(folder, template=...))."
             )
         same_id = sorted({dt for dt, rel in index if _matches(rel, data_id)})
         same_type = [self.root / rel for dt, rel in index if dt == dataset_type]
         text = ""
         if same_id:
             text += f"For that data id there is: {', '.join(same_id)}. "
-        if same_type:
+        ids = sorted(
+            {format_data_id(named.data_id) for named in map(parse_file_name, same_type) if named}
+            - {""}
+        )
+        if ids and len(ids) == len(same_type):
+            shown = "; ".join(ids[:_SHOWN]) + ("; ..." if len(ids) > _SHOWN else "")
+            text += f"Data ids of {dataset_type} there: {shown}."
+        elif same_type:
             text += f"Files of {dataset_type} there:\n" + self._listing(same_type)
         else:
             types = sorted({dt for dt, _ in index})
@@ -176,7 +184,7 @@ def _matches(relative: Path, data_id: DataId) -> bool:
     words = "_" + _normalise(str(relative)) + "_"
     instrument = str(
         data_id.get("instrument")
-        or next((name for name in _INSTRUMENTS if f"_{_normalise(name)}_" in words), "")
+        or next((name for name in INSTRUMENTS if f"_{_normalise(name)}_" in words), "")
     )
     for key, value in data_id.items():
         variants = {_normalise(str(value))}
