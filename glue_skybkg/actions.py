@@ -61,6 +61,7 @@ __all__ = [
     "background_histogram",
     "background_statistics",
     "compare_candidates",
+    "compare_mismatch",
     "compare_with_stored_background",
     "default_component",
     "difference",
@@ -474,7 +475,7 @@ def difference(
     return to
 
 
-def _compare_problem(data_a: Data, data_b: Data) -> str | None:
+def compare_mismatch(data_a: Data, data_b: Data) -> str | None:
     """Why ``(A - B) - B's background`` means nothing for these two, or None when it does.
 
     It checks that B's background is what separates A from B: B on A's pixel grid, one data
@@ -509,7 +510,7 @@ def compare_candidates(data: Data, data_collection: Any) -> list[Data]:
     return [
         other
         for other in data_collection
-        if IMAGE in _labels(other) and _compare_problem(data, other) is None
+        if IMAGE in _labels(other) and compare_mismatch(data, other) is None
     ]
 
 
@@ -528,7 +529,7 @@ def compare_with_stored_background(
     GridMismatch
         The two are not such a pair; the message says what differs.
     """
-    problem = _compare_problem(data_a, data_b)
+    problem = compare_mismatch(data_a, data_b)
     if problem is not None:
         raise GridMismatch(f"cannot compare with the stored background: {problem}")
     diff = difference(data_a, data_b, data_collection)

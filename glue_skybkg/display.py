@@ -13,8 +13,11 @@ from typing import Any
 
 from glue.core import Data
 
+from skybkg_adapters import product_label
+
 from . import analysis
-from .gluedata import BACKGROUND, IMAGE, RESTORED, derived_link
+from .gluedata import BACKGROUND, IMAGE, RESTORED
+from .identity import attached_background_identity
 
 __all__ = [
     "PRESETS",
@@ -82,18 +85,19 @@ def component_layer(viewer: Any, data: Data, label: str = BACKGROUND) -> Any:
 def viewer_title(data: Data, label: str) -> str:
     """What a viewer of ``data``'s component ``label`` shows, for its title bar.
 
-    The image is the Data's name (``calexp``); an attached background is its dataset type
-    when it was fetched from a source (``calexpBackground``); the restored image is
-    ``calexp + background``; arithmetic on the image names the Data in place of ``image``
-    (``deepCoadd - deepCoadd_calexp``); any other component is ``data: component``.
+    The image is the Data's name (``calexp_512055_75``); an attached background is named
+    by its dataset type and data id when they are known (``calexpBackground_512055_75``);
+    the restored image is ``calexp_512055_75 + background``; arithmetic on the image names
+    the Data in place of ``image`` (``deepCoadd_4226_17_r - deepCoadd_calexp_4226_17_r``);
+    any other component is ``data: component``.
     """
     if label == IMAGE:
         return data.label
     if label == BACKGROUND:
-        link = derived_link(data, BACKGROUND)
-        recipe = getattr(link, "recipe", None)
-        dataset_type = (recipe.provenance or {}).get("dataset_type") if recipe is not None else None
-        return dataset_type or f"{data.label} background"
+        identity = attached_background_identity(data)
+        if identity is not None and identity.dataset_type and identity.key:
+            return product_label(identity.dataset_type, identity.key)
+        return f"{data.label} background"
     if label == RESTORED:
         return f"{data.label} + background"
     if label.startswith(f"{IMAGE} "):  # arithmetic on the image: "deepCoadd - deepCoadd_calexp"

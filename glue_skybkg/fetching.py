@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from glue.core import Data
 from glue.core.data_factories import load_data
 
-from skybkg_adapters import SAMPLE_SPEC
+from skybkg_adapters import SAMPLE_SPEC, TEMPLATE_QUERY
 from skybkg_adapters.dataset_types import product_kind
 
 from .actions import attach_pending_backgrounds
@@ -45,8 +46,12 @@ DEFAULT_DATA_IDS = {"visit": "visit=512055, detector=75", "coadd": "tract=4226, 
 """The seed notebook's data ids, the forms' defaults (the sample has them too)."""
 
 
-def source_spec(kind: str, location: str, collections: str = "") -> str:
-    """The :func:`skybkg_adapters.open_source` spec for a fetch form's source fields."""
+def source_spec(kind: str, location: str, collections: str = "", template: str = "") -> str:
+    """The :func:`skybkg_adapters.open_source` spec for a fetch form's source fields.
+
+    A folder's file-name ``template`` (``{dataset_type}_{visit}_{detector}.fits``) goes into
+    the spec as :class:`~skybkg_adapters.LocalSource` records it, so sessions reopen it.
+    """
     if kind == "Sample data set":
         return SAMPLE_SPEC
     location = location.strip()
@@ -55,6 +60,8 @@ def source_spec(kind: str, location: str, collections: str = "") -> str:
     if kind == "Butler repository":
         spec = location if location.startswith("butler:") else f"butler:{location}"
         return f"{spec}?collections={collections.strip()}" if collections.strip() else spec
+    if kind == "Folder" and template.strip():
+        return f"{location}{TEMPLATE_QUERY}{quote(template.strip())}"
     return location
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "DerivedImageLink",
     "LazyPlane",
     "background_to_data",
+    "component_units",
     "data_bbox",
     "derived_link",
     "image_to_data",
@@ -174,6 +175,18 @@ def background_to_data(bkg: BackgroundModel, label: str = "") -> Data:
     planes = bkg.layers[0].mask_planes
     data.meta.update(_meta("background", bkg.bbox, planes, bkg.provenance, identity))
     return data
+
+
+def component_units(data: Data, label: str) -> str:
+    """The units of ``data``'s component ``label``: its own, else the image's.
+
+    The background, the restored image and differences are in the image's units (afw
+    subtracts the background in the image's units).
+    """
+    units = data.get_component(data.id[label]).units
+    if not units and IMAGE in [c.label for c in data.components]:
+        units = data.get_component(data.id[IMAGE]).units
+    return units
 
 
 def data_bbox(data: Data) -> BBox:

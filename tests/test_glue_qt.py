@@ -58,6 +58,7 @@ def test_menu_item_and_layer_actions_are_registered(glue_app):
         layer_actions.DIFFERENCE,
         layer_actions.STATISTICS,
         layer_actions.COMPARE,
+        layer_actions.ATTACH,
     ):
         assert label in glue_app._layer_widget._actions
     assert find_application(glue_app.data_collection) is glue_app
@@ -69,66 +70,64 @@ def test_open_data_attaches_the_background(glue_app, glue_products):
     np.testing.assert_array_equal(data["calexp"]["background"], glue_products["background"])
 
 
-def test_show_restore_and_screenshots(glue_app, glue_products, reported_errors):
+def test_show_background_opens_beside_the_image_once(glue_app, glue_products, reported_errors):
+    from glue_skybkg.qt.colorbar import ColourBarImageLayerArtist
+    from glue_skybkg.qt.display import show_component
+
+    glue_app.resize(1600, 1000)
+    glue_app.show()  # a window wide enough for two viewers side by side
     calexp = _load(glue_app, glue_products, "calexp", "calexpBackground")["calexp"]
+    image_viewer = show_component(glue_app, calexp, "image")
     before = _all_viewers(glue_app)
     _trigger(glue_app, calexp, layer_actions.SHOW_BACKGROUND)
     (bkg_viewer,) = _new_viewers(glue_app, before)
+    # the image's viewer is untouched: the background is beside it, not over it
+    assert [(s.attribute.label, s.alpha) for s in image_viewer.state.layers] == [("image", 0.8)]
     layer = bkg_viewer.state.layers[0]
     assert layer.attribute.label == "background"
     assert layer.stretch == "linear"
     zscale = analysis.zscale_limits(glue_products["background"])
     assert (layer.v_min, layer.v_max) == zscale
     assert bkg_viewer.state.title == f"{calexp.label} background"  # a file: no dataset type
+    assert isinstance(bkg_viewer.layers[0], ColourBarImageLayerArtist)
+    x, y = image_viewer.position
+    assert bkg_viewer.position == (x + image_viewer.viewer_size[0], y)
+    # a second click brings that viewer forward instead of opening another
+    glue_app.current_tab.setActiveSubWindow(image_viewer.parentWidget())
+    _trigger(glue_app, calexp, layer_actions.SHOW_BACKGROUND)
+    assert _new_viewers(glue_app, before) == [bkg_viewer]
+    assert glue_app.current_tab.activeSubWindow() is bkg_viewer.parentWidget()
+    assert reported_errors == []
+    _screenshot(image_viewer, "calexp")
+    _screenshot(bkg_viewer, "background")
 
-    # with the image shown, the background becomes a second layer of that viewer, once
+
+def test_restore_twice_focuses_the_first_viewer(glue_app, glue_products, reported_errors):
+    calexp = _load(glue_app, glue_products, "calexp", "calexpBackground")["calexp"]
+    before = _all_viewers(glue_app)
+    _trigger(glue_app, calexp, layer_actions.RESTORE_BACKGROUND)
+    (restored_viewer,) = _new_viewers(glue_app, before)
+    other = _all_viewers(glue_app)
     from glue_skybkg.qt.display import show_component
 
     image_viewer = show_component(glue_app, calexp, "image")
-    before = _all_viewers(glue_app)
-    for _ in range(2):
-        _trigger(glue_app, calexp, layer_actions.SHOW_BACKGROUND)
-    assert _new_viewers(glue_app, before) == []
-    assert len(bkg_viewer.state.layers) == 1
-    image_layer, bkg_layer = image_viewer.state.layers
-    assert image_layer.attribute.label == "image"
-    assert image_layer.stretch == "arcsinh"
-    assert image_viewer.state.title == calexp.label
-    assert bkg_layer.layer is calexp
-    assert bkg_layer.attribute.label == "background"
-    assert bkg_layer.stretch == "linear"
-    assert (bkg_layer.v_min, bkg_layer.v_max) == zscale
-    assert bkg_layer.alpha == 1.0
-    assert image_layer.alpha == 0.8
-    image_viewer.axes.figure.canvas.draw()
-    assert [artist.enabled for artist in image_viewer.layers] == [True, True]
-
-    before = _all_viewers(glue_app)
-    _trigger(glue_app, calexp, layer_actions.RESTORE_BACKGROUND)
-    _trigger(glue_app, calexp, layer_actions.RESTORE_BACKGROUND)  # the second adds nothing
-    restored_viewers = _new_viewers(glue_app, before)
-    labels = [c.label for c in calexp.components]
-    assert labels.count("image + background") == 1
+    assert glue_app.current_tab.activeSubWindow() is image_viewer.parentWidget()
+    _trigger(glue_app, calexp, layer_actions.RESTORE_BACKGROUND)  # adds nothing, opens nothing
+    assert _new_viewers(glue_app, other) == [image_viewer]
+    assert glue_app.current_tab.activeSubWindow() is restored_viewer.parentWidget()
+    assert [c.label for c in calexp.components].count("image + background") == 1
     restored = glue_products["calexp_image"] + glue_products["background"]
     np.testing.assert_array_equal(calexp["image + background"], restored)
-    layer = restored_viewers[0].state.layers[0]
+    layer = restored_viewer.state.layers[0]
     assert layer.stretch == "arcsinh"
-    assert restored_viewers[0].state.title == f"{calexp.label} + background"
+    assert restored_viewer.state.title == f"{calexp.label} + background"
     assert (layer.v_min, layer.v_max) == analysis.zscale_limits(restored)
     assert reported_errors == []
-
-    bkg_layer.visible = False  # the calexp screenshot shows the image layer
-    for viewer, name in (
-        (image_viewer, "calexp"),
-        (bkg_viewer, "background"),
-        (restored_viewers[0], "restored"),
-    ):
-        path = _screenshot(viewer, name)
-        assert path.stat().st_size > 10_000
+    _screenshot(restored_viewer, "restored")
 
 
-def test_difference_and_compare_actions(glue_app, glue_products, reported_errors, monkeypatch):
-    data = _load(
+def test_difference_and_compare_actions(glue_app, glue_products, reported_errors):
+    _load(
         glue_app,
         glue_products,
         "deepCoadd",
@@ -136,21 +135,12 @@ def test_difference_and_compare_actions(glue_app, glue_products, reported_errors
         "deepCoadd_calexp_background",
         "calexp",
     )
-    coadd, coadd_calexp = data["deepCoadd"], data["deepCoadd"]
     coadd = next(d for d in glue_app.data_collection if d.label == "deepCoadd_4226_17_r")
     coadd_calexp = next(
         d for d in glue_app.data_collection if d.label == "deepCoadd_calexp_4226_17_r"
     )
-    asked = []
-
-    def choose(title, candidates):
-        asked.append((title, [d.label for d in candidates]))
-        return coadd_calexp
-
-    monkeypatch.setattr(layer_actions, "choose_data", choose)
     before = _all_viewers(glue_app)
-    _trigger(glue_app, coadd, layer_actions.DIFFERENCE)
-    assert asked == [(layer_actions.DIFFERENCE, ["deepCoadd_calexp_4226_17_r"])]
+    _trigger(glue_app, coadd, layer_actions.DIFFERENCE)  # one candidate: taken as is
     (diff_viewer,) = _new_viewers(glue_app, before)
     assert diff_viewer.state.title == "deepCoadd_4226_17_r - deepCoadd_calexp_4226_17_r"
     truth = glue_products["coadd_image"].astype(np.float64) - glue_products["coadd_calexp_image"]
@@ -160,6 +150,9 @@ def test_difference_and_compare_actions(glue_app, glue_products, reported_errors
     calexp = next(d for d in glue_app.data_collection if d.label.startswith("calexp"))
     _trigger(glue_app, calexp, layer_actions.DIFFERENCE)
     assert "no other open image is on the pixel grid" in reported_errors[-1][1]
+    _trigger(glue_app, calexp, layer_actions.COMPARE)
+    assert "checks a coadd pair" in reported_errors[-1][1]
+    assert coadd_calexp.label in reported_errors[-1][1]
 
     layer_actions.open_panels.clear()
     _trigger(glue_app, coadd, layer_actions.COMPARE)
@@ -171,97 +164,6 @@ def test_difference_and_compare_actions(glue_app, glue_products, reported_errors
     assert panel.statistics.max == pytest.approx(float(residual.max()))
     assert abs(panel.statistics.mean) < 1e-6
     panel.close()
-
-
-def test_statistics_panel_whole_subset_and_mask_planes(glue_app, glue_products):
-    calexp = _load(glue_app, glue_products, "calexp", "calexpBackground")["calexp"]
-    layer_actions.open_panels.clear()
-    _trigger(glue_app, calexp, layer_actions.STATISTICS)
-    panel = layer_actions.open_panels[-1]
-    background = glue_products["background"].astype(np.float64)
-    assert panel.component.currentText() == "background"
-    assert panel.statistics.median == pytest.approx(np.median(background), rel=1e-12)
-    assert panel.statistics.std == pytest.approx(background.std(), rel=1e-12)
-    assert panel.text.toPlainText().splitlines()[0] == "Number of pixels: 30000"
-    assert panel.histogram_counts().sum() == 30000
-    panel.figure.set_size_inches(6, 4)
-    panel.figure.tight_layout()
-    panel.figure.savefig(ARTIFACTS / "statistics-panel.png", dpi=100)
-
-    panel.component.setCurrentText("image")
-    panel.exclude["DETECTED"].setChecked(True)
-    keep = (glue_products["mask"] & (1 << 5)) == 0
-    assert panel.statistics.n_pixels == keep.sum()
-    assert panel.statistics.mean == pytest.approx(
-        glue_products["calexp_image"][keep].astype(np.float64).mean(), rel=1e-12
-    )
-
-    state = RoiSubsetState(
-        calexp.pixel_component_ids[1],
-        calexp.pixel_component_ids[0],
-        RectangularROI(-0.5, 49.5, -0.5, 29.5),
-    )
-    subset_group = glue_app.data_collection.new_subset_group("corner", state)
-    _trigger(glue_app, subset_group, layer_actions.STATISTICS)  # the tree selects groups
-    panel = layer_actions.open_panels[-1]
-    assert panel.subset.currentText() == "corner"
-    assert panel.statistics.n_pixels == 50 * 30
-    assert panel.statistics.mean == pytest.approx(background[:30, :50].mean(), rel=1e-12)
-
-    # closing drops the panel from open_panels and deletes it (no leak)
-    from qtpy.QtCore import QCoreApplication, QEvent
-
-    panels = list(layer_actions.open_panels)
-    assert len(panels) == 2
-    destroyed = []
-    panels[0].destroyed.connect(lambda *_: destroyed.append(1))
-    panels[0].close()
-    assert layer_actions.open_panels == panels[1:]
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-    assert destroyed == [1]
-    panels[1].close()
-    assert layer_actions.open_panels == []
-
-
-def test_toolbar_tools(glue_app, glue_products, reported_errors):
-    from glue_skybkg.qt.display import show_component
-
-    calexp = _load(glue_app, glue_products, "calexp", "calexpBackground")["calexp"]
-    viewer = show_component(glue_app, calexp, "image", "linear")
-    layer = viewer.state.layers[0]
-    layer.stretch, layer.percentile = "linear", 100
-    viewer.toolbar.tools["skybkg:zscale"].activate()
-    assert (layer.v_min, layer.v_max) == analysis.zscale_limits(glue_products["calexp_image"])
-    assert layer.stretch == "linear"
-    assert layer.percentile == "Custom"
-    layer.percentile = 100
-    viewer.toolbar.tools["skybkg:notebook"].activate()
-    assert layer.stretch == "arcsinh"
-    assert (layer.v_min, layer.v_max) == analysis.zscale_limits(glue_products["calexp_image"])
-
-    contours = viewer.toolbar.tools["skybkg:contours"]
-    viewer.toolbar.active_tool = "skybkg:contours"
-    assert contours.contours is not None
-    levels = contours.contours.levels
-    vmin, vmax = analysis.zscale_limits(glue_products["background"])
-    assert levels[0] > vmin
-    assert levels[-1] < vmax
-    assert len(levels) == 8
-    _screenshot(viewer, "calexp-background-contours")
-    viewer.toolbar.active_tool = "skybkg:overlay"  # contours off, overlay on
-    assert contours.contours is None
-    overlay = viewer.toolbar.tools["skybkg:overlay"].overlay
-    np.testing.assert_array_equal(overlay.get_array(), glue_products["background"])
-    assert overlay.get_extent() == [-0.5, 199.5, -0.5, 149.5]
-    _screenshot(viewer, "calexp-background-overlay")
-    viewer.toolbar.active_tool = None
-    assert viewer.toolbar.tools["skybkg:overlay"].overlay is None
-    assert reported_errors == []
-
-    coadd = glue_app.load_data(str(glue_products["paths"]["deepCoadd"]))
-    other = show_component(glue_app, coadd, "image")
-    other.toolbar.active_tool = "skybkg:contours"
-    assert "has no background attached" in reported_errors[-1][1]
 
 
 def test_fetch_dialog_from_a_folder_source(
@@ -281,8 +183,11 @@ def test_fetch_dialog_from_a_folder_source(
     qtbot.waitUntil(lambda: bool(dialog.fetched), timeout=20_000)
     assert reported_errors == []
     labels = sorted(d.label for d in glue_app.data_collection)
-    assert labels == ["deepCoadd", "deepCoadd_calexp"]  # the background attached itself
-    coadd_calexp = next(d for d in glue_app.data_collection if d.label == "deepCoadd_calexp")
+    # named by dataset type and data id; the background attached itself
+    assert labels == ["deepCoadd_4226_17_r", "deepCoadd_calexp_4226_17_r"]
+    coadd_calexp = next(
+        d for d in glue_app.data_collection if d.label == "deepCoadd_calexp_4226_17_r"
+    )
     np.testing.assert_array_equal(coadd_calexp["background"], glue_products["coadd_background"])
     assert coadd_calexp.meta["provenance"]["data_id"] == {"tract": 4226, "patch": 17, "band": "r"}
     assert dialog.progress.value() == 3
@@ -312,7 +217,8 @@ def test_fetch_dialog_reports_errors_and_cancels(glue_app, glue_products, qtbot,
     dialog.fetch_button.click()
     dialog.cancel_fetch()  # before the worker's first product
     qtbot.waitUntil(lambda: dialog.fetch_button.isEnabled(), timeout=20_000)
-    assert dialog.status.text() == "Cancelled"
+    assert dialog.status.text() == "Cancelled: nothing was added"
+    assert dialog.progress.value() == -1  # reset: no 100 % beside "Cancelled"
     assert len(glue_app.data_collection) == 0
     dialog.close()
 

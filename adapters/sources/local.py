@@ -6,6 +6,7 @@ import glob
 import os
 import string
 from pathlib import Path
+from urllib.parse import quote
 
 from ..container import BackgroundModel, Provenance, SkyImage
 from ..detectors import detector_full_name
@@ -15,7 +16,10 @@ from .base import load_product
 from .data_id import DataId, format_data_id
 from .file_names import INSTRUMENTS, dataset_type_in_path, parse_file_name
 
-__all__ = ["LocalSource"]
+__all__ = ["TEMPLATE_QUERY", "LocalSource"]
+
+TEMPLATE_QUERY = "?template="
+"""How a folder source's spec carries its file-name template: ``/data/mine?template=...``."""
 
 _SHOWN = 8
 
@@ -48,11 +52,12 @@ class LocalSource:
                 f"{self.root} is not a folder; give the folder holding the products"
             )
         self.template = template
-        self.spec = str(self.root)
+        # the spec names the template too, so open_source(spec) finds the same files again
+        self.spec = str(self.root) + (f"{TEMPLATE_QUERY}{quote(template)}" if template else "")
 
     def __repr__(self) -> str:
         template = f", template={self.template!r}" if self.template else ""
-        return f"LocalSource({self.spec!r}{template})"
+        return f"LocalSource({str(self.root)!r}{template})"
 
     def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
         """The product of ``dataset_type`` for ``data_id``, read from its file."""

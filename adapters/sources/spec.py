@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import ProductNotFound
 from .base import Source
 from .butler import SPEC_PREFIX, ButlerSource
 from .file import FileSource
-from .local import LocalSource
+from .local import TEMPLATE_QUERY, LocalSource
 from .sample import SAMPLE_SPEC, SampleSource
 from .tap import TapSource
 
@@ -25,7 +25,8 @@ def open_source(spec: Any, **options: Any) -> Source:
     ----------
     spec
         * a file path: that one product (:class:`~.file.FileSource`, kind from its headers);
-        * a folder: :class:`~.local.LocalSource` (Butler datastore layout);
+        * a folder: :class:`~.local.LocalSource` (Butler datastore layout), or
+          ``<folder>?template=<file-name template>`` (what a templated LocalSource records);
         * ``"butler:<repo or label>?collections=a,b"``: :class:`~.butler.ButlerSource`;
         * ``"sample:"`` (or ``"sample:<folder>"``): the sample data set
           (:class:`~.sample.SampleSource`), generated on first use;
@@ -57,6 +58,9 @@ def open_source(spec: Any, **options: Any) -> Source:
         return SampleSource(spec[len(SAMPLE_SPEC) :] or None, **options)
     if urlsplit(spec).scheme in ("http", "https"):
         return TapSource(spec, **options)
+    folder, sep, template = spec.rpartition(TEMPLATE_QUERY)
+    if sep and Path(folder).expanduser().is_dir():
+        return LocalSource(Path(folder).expanduser(), template=unquote(template), **options)
     path = Path(spec).expanduser()
     if path.is_dir():
         return LocalSource(path, **options)

@@ -6,15 +6,28 @@ import importlib.util
 
 __all__ = ["TOOL_IDS", "available", "register"]
 
-TOOL_IDS = ("skybkg:zscale", "skybkg:notebook", "skybkg:contours", "skybkg:overlay")
+TOOL_IDS = (
+    "skybkg:zscale",
+    "skybkg:notebook",
+    "skybkg:contours",
+    "skybkg:overlay",
+    "skybkg:readout",
+)
 """Toolbar tools added to glue's image viewer."""
 
 
 def register() -> None:
-    """Register the Qt parts (idempotent): decorators run once at import; tool ids added once."""
-    from glue_qt.viewers.image import ImageViewer
+    """Register the Qt parts (idempotent): decorators run once at import; tool ids added once.
 
+    The image viewer also learns the layer-options panels of the plugin's layer artists, and
+    the plugin's messages about attached backgrounds go to the application's status bar.
+    """
+    from glue_qt.viewers.image import ImageViewer
+    from glue_qt.viewers.image.layer_style_editor import ImageLayerStyleEditor
+
+    from .. import actions
     from . import (  # noqa: F401  (decorators register)
+        feedback,
         fetch_dialog,
         inspect_actions,
         layer_actions,
@@ -22,10 +35,15 @@ def register() -> None:
         survey_dialog,
         tools,
     )
+    from .colorbar import ColourBarImageLayerArtist
+    from .contours import BackgroundContourLayerArtist, ContourStyleEditor
 
     for tool_id in TOOL_IDS:
         if tool_id not in ImageViewer.tools:
             ImageViewer.tools.append(tool_id)
+    ImageViewer._layer_style_widget_cls[ColourBarImageLayerArtist] = ImageLayerStyleEditor
+    ImageViewer._layer_style_widget_cls[BackgroundContourLayerArtist] = ContourStyleEditor
+    actions.set_pairing_reporter(feedback.report_pairings)
 
 
 def available() -> bool:

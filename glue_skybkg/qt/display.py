@@ -1,6 +1,8 @@
-"""Opening glue-qt image viewers with the notebook's display settings.
+"""Opening glue-qt image viewers with the notebook's display settings, and finding them again.
 
 The settings themselves (presets, zscale, titles) are front-end neutral: :mod:`glue_skybkg.display`.
+A viewer already showing a component is brought forward instead of opening a second one;
+components other than the image get a colour bar (:mod:`glue_skybkg.qt.colorbar`).
 """
 
 from __future__ import annotations
@@ -9,9 +11,20 @@ from typing import Any
 
 from glue.core import Data
 
-from ..display import apply_preset, viewer_title
+from skybkg_adapters import SkybkgError
 
-__all__ = ["find_application", "show_component"]
+from ..display import apply_preset, viewer_title
+from ..gluedata import BACKGROUND, IMAGE
+from .colorbar import add_layer
+
+__all__ = [
+    "find_application",
+    "find_viewer",
+    "focus_viewer",
+    "image_viewers",
+    "show_background",
+    "show_component",
+]
 
 
 def find_application(data_collection: Any) -> Any:
@@ -25,18 +38,89 @@ def find_application(data_collection: Any) -> Any:
     return None
 
 
-def show_component(app: Any, data: Data, label: str, preset: str = "notebook") -> Any:
-    """A new image viewer showing ``data``'s component ``label`` with a preset; returns it.
+def image_viewers(app: Any) -> list:
+    """Every image viewer of ``app``, tab by tab."""
+    from glue_qt.viewers.image import ImageViewer
 
-    The viewer's title names what it shows (:func:`~glue_skybkg.display.viewer_title`; saved
-    in sessions).
+    return [v for tab in app.viewers for v in tab if isinstance(v, ImageViewer)]
+
+
+def find_viewer(app: Any, data: Data, label: str) -> Any:
+    """The image viewer whose first layer shows ``data``'s component ``label``, or None."""
+    for viewer in image_viewers(app):
+        layers = viewer.state.layers
+        if layers and layers[0].layer is data and layers[0].attribute.label == label:
+            return viewer
+    return None
+
+
+def focus_viewer(app: Any, viewer: Any) -> Any:
+    """Bring ``viewer`` to the front of its tab (and its tab to the front); returns it."""
+    for index, tab in enumerate(app.viewers):
+        if viewer in tab:
+            page = app.tab(index)
+            app.tab_widget.setCurrentWidget(page)
+            page.setActiveSubWindow(viewer.parentWidget())
+    return viewer
+
+
+def _place_beside(viewer: Any, neighbour: Any) -> None:
+    """Put ``viewer`` to the right of ``neighbour`` (below it when the tab is too narrow)."""
+    x, y = neighbour.position
+    width, height = neighbour.viewer_size
+    area = neighbour.parentWidget().mdiArea() if neighbour.parentWidget() else None
+    viewer.viewer_size = (width, height)
+    if area is not None and x + 2 * width > area.width():
+        viewer.position = (x, y + height)
+    else:
+        viewer.position = (x + width, y)
+
+
+def show_component(
+    app: Any, data: Data, label: str, preset: str = "notebook", beside: Any = None
+) -> Any:
+    """An image viewer showing ``data``'s component ``label`` with a preset; returns it.
+
+    A viewer already showing it is brought to the front instead of opening a second one.
+    Components other than the image (background, restored image, differences) get a
+    colour bar.  ``beside`` (a viewer) places a new viewer to its right.  The viewer's title
+    names what it shows (:func:`viewer_title`; saved in sessions).
     """
     from glue_qt.viewers.image import ImageViewer
 
-    viewer = app.new_data_viewer(ImageViewer, data=data)
+    existing = find_viewer(app, data, label)
+    if existing is not None:
+        return focus_viewer(app, existing)
+    if label == IMAGE:
+        viewer = app.new_data_viewer(ImageViewer, data=data)
+        layer = viewer.state.layers[0]
+    else:
+        viewer = app.new_data_viewer(ImageViewer)
+        layer = add_layer(viewer, data)
     viewer.state.title = viewer_title(data, label)
-    layer = viewer.state.layers[0]
     layer.attribute = data.id[label]
     apply_preset(layer, preset)
     viewer.state.aspect = "equal"
+    if beside is not None:
+        _place_beside(viewer, beside)
     return viewer
+
+
+def show_background(app: Any, data: Data) -> Any:
+    """``data``'s attached background in a viewer beside the image's (linear, zscale).
+
+    A viewer already showing it comes to the front instead.  The image keeps its own viewer
+    untouched; the toolbar's *Background overlay* puts the background over it instead.
+
+    Raises
+    ------
+    SkybkgError
+        No background is attached to ``data``.
+    """
+    if BACKGROUND not in [c.label for c in data.components]:
+        raise SkybkgError(
+            f"{data.label!r} has no background attached; open its BackgroundList file "
+            "(File ▸ Open Data), fetch it with Plugins ▸ Sky backgrounds…, or right-click the "
+            "image ▸ Attach background…"
+        )
+    return show_component(app, data, BACKGROUND, "linear", beside=find_viewer(app, data, IMAGE))

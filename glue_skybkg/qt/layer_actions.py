@@ -1,6 +1,6 @@
-"""Right-click actions on data layers: show, restore, difference, statistics, compare.
+"""Right-click actions on data layers: show, restore, difference, statistics, compare, attach.
 
-Each callback asks what it must (through :func:`choose_data`, replaceable in tests), calls
+Each callback asks what it must (a non-modal :mod:`~glue_skybkg.qt.chooser`), calls
 :mod:`glue_skybkg.actions`, then shows the result; failures go to the error reporter.
 """
 
@@ -16,23 +16,26 @@ from glue_qt.config import layer_action
 from skybkg_adapters import GridMismatch, SkybkgError
 
 from .. import actions
-from ..display import apply_preset, component_layer
-from ..gluedata import BACKGROUND, RESTORED, data_bbox
-from .display import find_application, show_component
+from ..gluedata import BACKGROUND, IMAGE, RESTORED, data_bbox
+from . import display
+from .chooser import choose_data
+from .display import find_application, find_viewer, show_component
+from .feedback import announce_attached
 from .notify import report_error
+from .stats_dock import show_statistics
 from .stats_panel import StatisticsPanel
 
 __all__ = [
+    "ATTACH",
     "COMPARE",
     "DIFFERENCE",
     "RESTORE_BACKGROUND",
     "SHOW_BACKGROUND",
     "STATISTICS",
+    "attach_background",
     "background_statistics",
-    "choose_data",
     "compare_with_stored_background",
     "difference",
-    "open_panels",
     "restore_background",
     "show_background",
 ]
@@ -42,104 +45,62 @@ RESTORE_BACKGROUND = "Restore background (image + background)"
 DIFFERENCE = "Difference…"
 STATISTICS = "Background statistics"
 COMPARE = "Compare with stored background"
-
-open_panels: list[StatisticsPanel] = []
-"""Statistics panels opened by the actions, referenced while shown (dropped when closed)."""
+ATTACH = "Attach background…"
 
 
-def choose_data(title: str, candidates: list[Data]) -> Data | None:
-    """Ask the user to pick one Data (None if cancelled); a single candidate is taken as is."""
-    if len(candidates) == 1:
-        return candidates[0]
-    from qtpy.QtWidgets import QInputDialog
-
-    labels = [d.label for d in candidates]
-    label, ok = QInputDialog.getItem(None, title, "Subtract which image?", labels, 0, False)
-    return candidates[labels.index(label)] if ok else None
-
-
-def _same_grid(data: Data, data_collection: Any) -> list[Data]:
+def _others(data: Data, data_collection: Any) -> list[Data]:
     return [
-        d
-        for d in data_collection
-        if d is not data and d.shape == data.shape and data_bbox(d) == data_bbox(data)
+        d for d in data_collection if d is not data and IMAGE in [c.label for c in d.components]
     ]
 
 
-def _panel(data: Data, component: str | None = None, subset: Any = None) -> StatisticsPanel:
-    panel = StatisticsPanel(data, component, subset)
-    open_panels.append(panel)
-    panel.closed.connect(open_panels.remove)
-    panel.show()
-    return panel
+def show_background(data: Data, data_collection: Any) -> Any:
+    """Show the attached background in a viewer beside the image's (linear, zscale).
 
-
-def _image_viewers_showing(app: Any, data: Data) -> list:
-    """The image viewers of ``app`` with a layer of ``data`` (not of one of its subsets)."""
-    from glue_qt.viewers.image import ImageViewer
-
-    return [
-        viewer
-        for tab in app.viewers
-        for viewer in tab
-        if isinstance(viewer, ImageViewer) and any(artist.layer is data for artist in viewer.layers)
-    ]
-
-
-def show_background(data: Data, data_collection: Any) -> list:
-    """Show the attached background as an image layer: linear stretch, zscale limits.
-
-    The layer goes on top of every image viewer already showing ``data`` (a second layer of
-    the same Data whose attribute is ``background``; a second click re-applies the display and
-    adds nothing); only when no viewer shows ``data`` does a new viewer open.  Returns the
-    viewers showing the background (empty after an error, which is reported).
+    A second click brings that viewer to the front.  Returns the viewer (None after an
+    error, which is reported).
     """
     try:
-        if BACKGROUND not in [c.label for c in data.components]:
-            raise SkybkgError(
-                f"{data.label!r} has no background attached; open its BackgroundList file "
-                "(File > Open Data) or fetch it with Plugins > Sky backgrounds…"
-            )
-        app = find_application(data_collection)
-        viewers = _image_viewers_showing(app, data)
-        if not viewers:
-            return [show_component(app, data, BACKGROUND, "linear")]
-        for viewer in viewers:
-            apply_preset(component_layer(viewer, data), "linear")
-        return viewers
+        return display.show_background(find_application(data_collection), data)
     except Exception as exc:  # reported to the user, never raised into Qt's event loop
         report_error(SHOW_BACKGROUND, exc)
-        return []
+        return None
 
 
 def restore_background(data: Data, data_collection: Any) -> Any:
-    """Add ``image + background`` (once) and show it with the notebook preset."""
+    """Add ``image + background`` (once) and show it with the notebook preset (once)."""
     try:
         actions.restore_background(data, data_collection)
-        return show_component(find_application(data_collection), data, RESTORED, "notebook")
+        app = find_application(data_collection)
+        beside = find_viewer(app, data, IMAGE)
+        return show_component(app, data, RESTORED, "notebook", beside=beside)
     except Exception as exc:  # reported to the user
         report_error(RESTORE_BACKGROUND, exc)
         return None
 
 
 def difference(data: Data, data_collection: Any) -> Any:
-    """Ask for B among the images on the same grid, add ``image - B``, show it."""
+    """Ask for B among the images on ``data``'s pixel grid, add ``image - B``, show it.
+
+    Returns the viewer, or the open chooser when there is more than one B.
+    """
     try:
-        candidates = _same_grid(data, data_collection)
+        candidates = actions.difference_candidates(data, data_collection)
         if not candidates:
-            others = (
-                ", ".join(f"{d.label} {data_bbox(d)}" for d in data_collection if d is not data)
-                or "none"
-            )
+            refused = [actions.grid_mismatch(data, d) for d in _others(data, data_collection)]
             raise GridMismatch(
                 f"no other open image is on the pixel grid of {data.label!r} "
-                f"{data_bbox(data)}; open ones: {others}"
+                f"{tuple(data_bbox(data))}"
+                + (": " + "; ".join(filter(None, refused)) if refused else "; none is open")
             )
-        other = choose_data(DIFFERENCE, candidates)
-        if other is None:
-            return None
-        cid = actions.difference(data, other, data_collection)
-        return show_component(find_application(data_collection), data, cid.label, "linear")
+        app = find_application(data_collection)
+
+        def subtract(other: Data) -> Any:
+            cid = actions.difference(data, other, data_collection)
+            return show_component(app, data, cid.label, "linear")
+
+        prompt = f"Subtract which image from {data.label}?"
+        return choose_data(app, DIFFERENCE, prompt, [(d, "") for d in candidates], subtract)
     except Exception as exc:  # reported to the user
         report_error(DIFFERENCE, exc)
         return None
@@ -158,44 +119,103 @@ def _subset_to_describe(group: SubsetGroup) -> Subset:
 def background_statistics(
     layer: Data | Subset | SubsetGroup, data_collection: Any
 ) -> StatisticsPanel | None:
-    """The statistics panel for a Data, or inside the selected subset (group)."""
+    """The statistics dock for a Data, or inside the selected subset (group)."""
     try:
+        app = find_application(data_collection)
         if isinstance(layer, SubsetGroup):
             layer = _subset_to_describe(layer)
         if isinstance(layer, Subset):
-            return _panel(layer.data, subset=layer)
-        return _panel(layer)
+            return show_statistics(app, layer.data, subset=layer)
+        return show_statistics(app, layer)
     except Exception as exc:  # reported to the user
         report_error(STATISTICS, exc)
         return None
 
 
-def compare_with_stored_background(data: Data, data_collection: Any) -> StatisticsPanel | None:
-    """Show ``(this - B) - B's stored background`` with its statistics (the coadd check)."""
+def compare_with_stored_background(data: Data, data_collection: Any) -> Any:
+    """Show ``(this - B) - B's stored background`` with its statistics (the coadd check).
+
+    Only a B that makes this meaningful is offered (:func:`glue_skybkg.actions.compare_candidates`:
+    deepCoadd_calexp with its background, for a deepCoadd of the same patch).
+    """
     try:
-        candidates = [
-            d
-            for d in _same_grid(data, data_collection)
-            if BACKGROUND in [c.label for c in d.components]
-        ]
+        candidates = actions.compare_candidates(data, data_collection)
         if not candidates:
+            refused = [
+                f"{d.label}: {actions.compare_mismatch(data, d)}"
+                for d in _others(data, data_collection)
+            ]
             raise SkybkgError(
-                f"no image on the grid of {data.label!r} has a stored background attached; "
-                "open deepCoadd_calexp and deepCoadd_calexp_background first"
+                f"Compare with stored background checks a coadd pair: for a deepCoadd, "
+                "(deepCoadd − deepCoadd_calexp) − deepCoadd_calexp_background, which should be "
+                f"≈ 0. No open image pairs with {data.label!r} that way"
+                + (" (" + "; ".join(refused) + ")" if refused else "")
+                + ". Open deepCoadd_calexp and its deepCoadd_calexp_background of the same patch."
             )
-        other = choose_data(COMPARE, candidates)
-        if other is None:
-            return None
-        result = actions.compare_with_stored_background(data, other, data_collection)
-        show_component(find_application(data_collection), data, result.component.label, "linear")
-        return _panel(data, result.component.label)
+        app = find_application(data_collection)
+
+        def compare(other: Data) -> Any:
+            result = actions.compare_with_stored_background(data, other, data_collection)
+            show_component(app, data, result.component.label, "linear")
+            return show_statistics(app, data, result.component.label)
+
+        prompt = f"Compare {data.label} with which image?"
+        return choose_data(app, COMPARE, prompt, [(d, "") for d in candidates], compare)
     except Exception as exc:  # reported to the user
         report_error(COMPARE, exc)
         return None
 
 
+def attach_background(data: Data, data_collection: Any) -> Any:
+    """Pair an image and a background by hand: choose among those the evidence does not refuse.
+
+    Right-click an image to choose its background, or a background to choose its image; the
+    chooser says for each what the evidence says.  Returns the open chooser (None after an
+    error, which is reported).
+    """
+    try:
+        if data.meta.get("skybkg_kind") == "exposure" and BACKGROUND in [
+            c.label for c in data.components
+        ]:
+            raise SkybkgError(
+                f"{data.label!r} already has a background attached; open the image again to "
+                "use another one"
+            )
+        is_background = data.meta.get("skybkg_kind") == "background"
+        wanted = "image without a background" if is_background else "background"
+        candidates = actions.attach_candidates(data, data_collection)
+        if not candidates:
+            raise SkybkgError(
+                f"no open {wanted} of the bbox {tuple(data_bbox(data))} can be "
+                f"{data.label!r}'s: open its file with File ▸ Open Data (a background that is "
+                "not attached stays open as a dataset of its own)"
+            )
+        app = find_application(data_collection)
+
+        def attach(other: Data) -> Any:
+            image, background = (other, data) if is_background else (data, other)
+            cid = actions.attach_background(image, background, data_collection)
+            data_collection.remove(background)
+            announce_attached(app, image, background.label, "chosen by hand")
+            return cid
+
+        prompt = (
+            f"Attach {data.label} to which image?"
+            if is_background
+            else f"Attach which background to {data.label}?"
+        )
+        reasons = [(d, match.reason) for d, match in candidates]
+        return choose_data(app, ATTACH, prompt, reasons, attach, ask_for_one=True)
+    except Exception as exc:  # reported to the user
+        report_error(ATTACH, exc)
+        return None
+
+
 layer_action(
-    SHOW_BACKGROUND, single=True, data=True, tooltip="Show the background attached to this image"
+    SHOW_BACKGROUND,
+    single=True,
+    data=True,
+    tooltip="Show the background attached to this image in a viewer beside it",
 )(show_background)
 layer_action(
     RESTORE_BACKGROUND,
@@ -218,5 +238,11 @@ layer_action(
     COMPARE,
     single=True,
     data=True,
-    tooltip="Difference with a same-grid image minus its stored background",
+    tooltip="For a deepCoadd: (deepCoadd − deepCoadd_calexp) − its stored background, ≈ 0",
 )(compare_with_stored_background)
+layer_action(
+    ATTACH,
+    single=True,
+    data=True,
+    tooltip="Pair this image with an open background (or this background with an image)",
+)(attach_background)

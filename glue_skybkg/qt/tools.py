@@ -1,17 +1,23 @@
-"""Toolbar tools of the image viewer: zscale, the notebook preset, background contours."""
+"""Toolbar tools of the image viewer: zscale, the notebook preset, background layers, readout.
+
+The contour and overlay buttons add a layer (or switch the one they added): layers stay on
+while other tools are used and are saved in sessions, unlike a checkable tool's drawing.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-from glue.config import viewer_tool
-from glue.viewers.common.tool import CheckableTool, Tool
+from glue.config import colormaps, viewer_tool
+from glue.viewers.common.tool import Tool
 
-from .. import analysis
 from ..display import apply_preset, apply_zscale, display_limits
 from ..gluedata import BACKGROUND
+from .colorbar import ColourBarImageLayerArtist, add_layer
+from .contours import BackgroundContourLayerArtist
 from .notify import report_error
+from .readout import PixelReadout
 
 __all__ = [
     "CONTOUR_LEVELS",
@@ -19,11 +25,12 @@ __all__ = [
     "BackgroundContoursTool",
     "BackgroundOverlayTool",
     "NotebookPresetTool",
+    "PixelReadoutTool",
     "ZScaleTool",
 ]
 
 CONTOUR_LEVELS = 8
-"""Number of background contour levels, spread evenly over the background's zscale range."""
+"""Number of background contour levels at first, spread evenly inside its zscale range."""
 OVERLAY_ALPHA = 0.45
 """Opacity of the background overlay."""
 
@@ -79,80 +86,97 @@ class NotebookPresetTool(Tool):
             apply_preset(layer, "notebook")
 
 
+def _layers_of(viewer: Any, cls: type, data: Any) -> list:
+    """The artists of class ``cls`` in ``viewer`` that show ``data``'s background."""
+    artists: list[Any] = [a for a in viewer.layers if a.layer is data and type(a) is cls]
+    return [a for a in artists if getattr(a.state.attribute, "label", None) == BACKGROUND]
+
+
+def _toggle(viewer: Any, title: str, cls: type, make: Any) -> Any:
+    """Show or hide ``viewer``'s ``cls`` layer of the reference image's background.
+
+    The first click adds the layer (``make(state, background)`` sets it up); later clicks
+    switch its visibility, as its checkbox in the layer list does.  Returns the layer state.
+    """
+    background = _reference_background(viewer, title)
+    if background is None:
+        return None
+    data = viewer.state.reference_data
+    existing = [a for a in _layers_of(viewer, cls, data) if a is not viewer.layers[0]]
+    if existing:
+        state = existing[0].state
+        state.visible = not state.visible
+        return state
+    state = add_layer(viewer, data, cls)
+    state.attribute = data.id[BACKGROUND]
+    make(state, background)
+    return state
+
+
+def _set_up_contours(state: Any, background: np.ndarray) -> None:
+    state.v_min, state.v_max = display_limits(background)
+    state.n_levels = CONTOUR_LEVELS
+
+
+def _set_up_overlay(state: Any, background: np.ndarray) -> None:
+    state.cmap = colormaps["Viridis"]
+    state.alpha = OVERLAY_ALPHA
+    apply_preset(state, "linear")
+
+
 @viewer_tool
-class BackgroundContoursTool(CheckableTool):
-    """Toggle contours of the reference image's background over the viewer."""
+class BackgroundContoursTool(Tool):
+    """Show or hide labelled contours of the reference image's background (a layer)."""
 
     icon = "glue_contour"
     tool_id = "skybkg:contours"
     action_text = "Background contours"
-    tool_tip = "Show or hide contours of the background attached to the reference image"
-
-    def __init__(self, viewer: Any) -> None:
-        super().__init__(viewer)
-        self.contours = None
-
-    def levels(self, background: np.ndarray) -> np.ndarray:
-        """Contour levels: evenly spaced over the background's zscale range."""
-        vmin, vmax = analysis.zscale_limits(background)
-        return np.linspace(vmin, vmax, CONTOUR_LEVELS + 2)[1:-1]
+    tool_tip = (
+        "Show or hide contours of the background attached to the reference image; they stay "
+        "on while you pan, zoom or select (a layer: its checkbox and options are in the layer "
+        "list)"
+    )
 
     def activate(self) -> None:
-        """Draw the contours (reports an error if the reference image has no background)."""
-        background = _reference_background(self.viewer, self.action_text)
-        if background is None:
-            return
-        self.contours = self.viewer.axes.contour(
-            background, levels=self.levels(background), colors="cyan", linewidths=0.8
-        )
-        self.viewer.axes.figure.canvas.draw_idle()
-
-    def deactivate(self) -> None:
-        """Remove the contours."""
-        if self.contours is not None:
-            self.contours.remove()
-            self.contours = None
-            self.viewer.axes.figure.canvas.draw_idle()
+        """Add the contour layer, or switch it on or off."""
+        _toggle(self.viewer, self.action_text, BackgroundContourLayerArtist, _set_up_contours)
 
 
 @viewer_tool
-class BackgroundOverlayTool(CheckableTool):
-    """Toggle the reference image's background as a translucent overlay (zscale, viridis).
-
-    Contours and overlay are both checkable tools, so at most one of them is on.
-    """
+class BackgroundOverlayTool(Tool):
+    """Show or hide the reference image's background as a translucent layer with a colour bar."""
 
     icon = "glue_rainbow"
     tool_id = "skybkg:overlay"
     action_text = "Background overlay"
-    tool_tip = "Show or hide the background of the reference image as a translucent overlay"
+    tool_tip = (
+        "Show or hide the background of the reference image as a translucent viridis layer "
+        "with a colour bar; it stays on while you use other tools"
+    )
+
+    def activate(self) -> None:
+        """Add the overlay layer, or switch it on or off."""
+        _toggle(self.viewer, self.action_text, ColourBarImageLayerArtist, _set_up_overlay)
+
+
+@viewer_tool
+class PixelReadoutTool(Tool):
+    """The pixel readout of this viewer's status bar: installed with the viewer, switched here."""
+
+    icon = "glue_crosshair"
+    tool_id = "skybkg:readout"
+    action_text = "Pixel readout"
+    tool_tip = (
+        "Switch the status-bar readout of the pixel under the cursor (position, image, "
+        "background and restored values with units) off or on"
+    )
 
     def __init__(self, viewer: Any) -> None:
         super().__init__(viewer)
-        self.overlay = None
+        # glue makes a viewer's tools once, after the viewer is built: every image viewer
+        # (opened by hand, by an action or from a session) gets its readout here
+        self.readout = PixelReadout(viewer)
 
     def activate(self) -> None:
-        """Draw the overlay (reports an error if the reference image has no background)."""
-        background = _reference_background(self.viewer, self.action_text)
-        if background is None:
-            return
-        vmin, vmax = display_limits(background)
-        # glue draws pixel (0, 0) centred on (0, 0) with y up: the same extent and origin
-        self.overlay = self.viewer.axes.imshow(
-            background,
-            origin="lower",
-            cmap="viridis",
-            vmin=vmin,
-            vmax=vmax,
-            alpha=OVERLAY_ALPHA,
-            interpolation="nearest",
-            zorder=5,
-        )
-        self.viewer.axes.figure.canvas.draw_idle()
-
-    def deactivate(self) -> None:
-        """Remove the overlay."""
-        if self.overlay is not None:
-            self.overlay.remove()
-            self.overlay = None
-            self.viewer.axes.figure.canvas.draw_idle()
+        """Switch the readout off or on."""
+        self.readout.toggle()
