@@ -247,8 +247,9 @@ def two_detectors(tmp_path_factory):
             unit="ct",
         )
         background = BackgroundModel((BackgroundLayer(np.full((2, 2), level, np.float32), bbox),))
-        paths["calexp"][detector] = root / butler_name("calexp", detector)
-        paths["calexpBackground"][detector] = root / butler_name("calexpBackground", detector)
+        for kind in ("calexp", "calexpBackground"):  # the datastore's <type>/ folders
+            (root / kind).mkdir(exist_ok=True)
+            paths[kind][detector] = root / kind / butler_name(kind, detector)
         write_exposure(paths["calexp"][detector], calexp)
         write_background(paths["calexpBackground"][detector], background)
     return paths

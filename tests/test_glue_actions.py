@@ -94,8 +94,10 @@ def test_attach_refuses_a_background_of_another_bbox(glue_products):
 
 def test_restore_adds_image_plus_background_once(glue_products):
     (calexp,) = _load(glue_products, "calexp")
-    with pytest.raises(SkybkgError, match="attach its background first"):
+    with pytest.raises(SkybkgError, match="attach its background first") as err:
         actions.restore_background(calexp)
+    assert "right-click the image ▸ Attach background…" in str(err.value)  # words, not Python
+    assert "attach_background" not in str(err.value)
     actions.attach_background(calexp, str(glue_products["paths"]["calexpBackground"]))
     cid = actions.restore_background(calexp)
     assert actions.restore_background(calexp) == cid

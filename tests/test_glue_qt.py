@@ -6,12 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from glue.core.roi import RectangularROI
-from glue.core.subset import RoiSubsetState
 
 from glue_skybkg import analysis
 from glue_skybkg.qt import fetch_dialog, layer_actions
 from glue_skybkg.qt.display import find_application
+from glue_skybkg.qt.stats_dock import statistics_docks
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -154,9 +153,10 @@ def test_difference_and_compare_actions(glue_app, glue_products, reported_errors
     assert "checks a coadd pair" in reported_errors[-1][1]
     assert coadd_calexp.label in reported_errors[-1][1]
 
-    layer_actions.open_panels.clear()
     _trigger(glue_app, coadd, layer_actions.COMPARE)
-    panel = layer_actions.open_panels[-1]
+    (dock,) = statistics_docks(glue_app)
+    panel = dock.panel
+    assert panel.component.currentText() == "image - deepCoadd_calexp_4226_17_r - background"
     residual = truth - np.float32(0.37)
     assert panel.statistics.mean == pytest.approx(
         float(residual.astype(np.float64).mean()), abs=1e-12
@@ -211,7 +211,17 @@ def test_fetch_dialog_reports_errors_and_cancels(glue_app, glue_products, qtbot,
     assert reported_errors[0][0] == fetch_dialog.MENU_LABEL
     assert "calexp" in reported_errors[0][1]
     assert dialog.fetch_button.isEnabled()
+    assert dialog.status.text() == "Failed (see the message)"
     assert len(glue_app.data_collection) == 0
+
+    # a later success says so: no old "Failed" left beside it
+    dialog.data_id.setText("visit=512055, detector=75")
+    dialog.fetch_button.click()
+    qtbot.waitUntil(lambda: bool(dialog.fetched), timeout=20_000)
+    assert dialog.status.text() == "Added calexp_512055_75, calexpBackground_512055_75"
+    assert dialog.progress.value() == 2
+    glue_app.data_collection.clear()
+    dialog.fetched = []
 
     dialog.data_id.setText("visit=512055, detector=75")
     dialog.fetch_button.click()
@@ -223,6 +233,94 @@ def test_fetch_dialog_reports_errors_and_cancels(glue_app, glue_products, qtbot,
     dialog.close()
 
 
+def _fetch(dialog, qtbot, data_id):
+    dialog.fetched = []
+    dialog.data_id.setText(data_id)
+    dialog.fetch_button.click()
+    qtbot.waitUntil(
+        lambda: dialog.fetch_button.isEnabled() and dialog.worker is None, timeout=20_000
+    )
+
+
+def test_fetched_datasets_are_named_by_data_id_and_not_fetched_twice(
+    glue_app, two_detectors, qtbot, reported_errors
+):
+    dialog = fetch_dialog.open_sky_backgrounds(glue_app.session, glue_app.data_collection)
+    dialog.source_kind.setCurrentText("Folder")
+    dialog.location.setText(str(two_detectors["root"]))
+    _fetch(dialog, qtbot, "visit=512055, detector=75")
+    _fetch(dialog, qtbot, "visit=512055, detector=74")
+    viewer74 = glue_app.current_tab.activeSubWindow().widget()
+    assert viewer74.state.title == "calexp_512055_74"
+    _fetch(dialog, qtbot, "visit=512055, detector=75")  # again: nothing new, its viewer first
+    assert dialog.fetched == []
+    assert dialog.status.text() == ("Already open: calexp_512055_75 (not fetched again)")
+    assert sorted(d.label for d in glue_app.data_collection) == [
+        "calexp_512055_74",
+        "calexp_512055_75",
+    ]
+    titles = sorted(v.state.title for tab in glue_app.viewers for v in tab)
+    assert titles == ["calexp_512055_74", "calexp_512055_75"]
+    assert glue_app.current_tab.activeSubWindow().widget().state.title == "calexp_512055_75"
+    assert reported_errors == []
+
+
+def test_fetch_dialog_shows_only_the_fields_a_source_uses(glue_app, tmp_path):
+    dialog = fetch_dialog.open_sky_backgrounds(glue_app.session, glue_app.data_collection)
+    widgets = {
+        "location": dialog.location,
+        "browse": dialog.browse_button,
+        "template": dialog.template,
+        "collections": dialog.collections,
+        "token": dialog.token,
+    }
+    shown = {}
+    for kind in fetch_dialog.SOURCE_KINDS:
+        dialog.source_kind.setCurrentText(kind)
+        shown[kind] = sorted(name for name, w in widgets.items() if w.isVisibleTo(dialog))
+    assert shown == {
+        "Sample data set": [],
+        "Folder": ["browse", "location", "template"],
+        "Butler repository": ["browse", "collections", "location"],
+        "RSP TAP service": ["location", "token"],
+    }
+    dialog.source_kind.setCurrentText("Folder")
+    assert not dialog.form.labelForField(dialog.token).isVisibleTo(dialog)
+    assert dialog.form.labelForField(dialog.template).text() == "File names"
+
+    dialog.source_kind.setCurrentText("Butler repository")
+    browser = dialog.browse()
+    from qtpy.QtCore import Qt
+
+    assert browser.windowModality() == Qt.WindowModality.NonModal
+    assert browser.fileMode() == browser.Directory
+    browser.selectFile(str(tmp_path))
+    browser.accept()  # the user picks a folder and presses Choose
+    assert dialog.location.text() == str(tmp_path)
+    browser.close()
+    dialog.close()
+
+
+def test_a_folder_with_a_file_name_template(
+    glue_app, glue_products, qtbot, reported_errors, tmp_path
+):
+    import shutil
+
+    for kind in ("calexp", "calexpBackground"):
+        shutil.copy(glue_products["paths"][kind], tmp_path / f"{kind}-512055-75.fits")
+    dialog = fetch_dialog.open_sky_backgrounds(glue_app.session, glue_app.data_collection)
+    dialog.source_kind.setCurrentText("Folder")
+    dialog.location.setText(str(tmp_path))
+    dialog.template.setText("{dataset_type}-{visit}-{detector}.fits")
+    _fetch(dialog, qtbot, "visit=512055, detector=75")
+    assert reported_errors == []
+    (calexp,) = glue_app.data_collection
+    np.testing.assert_array_equal(calexp["background"], glue_products["background"])
+    assert calexp.meta["provenance"]["source"] == (
+        f"{tmp_path}?template=%7Bdataset_type%7D-%7Bvisit%7D-%7Bdetector%7D.fits"
+    )
+
+
 def test_source_spec():
     assert fetch_dialog.source_spec("Sample data set", "") == "sample:"
     assert fetch_dialog.source_spec("Butler repository", "/repo", "2.2i/runs/DP0.2") == (
@@ -230,6 +328,9 @@ def test_source_spec():
     )
     assert fetch_dialog.source_spec("RSP TAP service", " https://x/api/tap ") == (
         "https://x/api/tap"
+    )
+    assert fetch_dialog.source_spec("Folder", "/d", template="{dataset_type}_{visit}.fits") == (
+        "/d?template=%7Bdataset_type%7D_%7Bvisit%7D.fits"
     )
 
 

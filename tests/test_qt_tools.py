@@ -65,7 +65,8 @@ def test_contours_stay_on_while_other_tools_are_used(glue_app, glue_products, re
     np.testing.assert_allclose(levels, np.linspace(vmin, vmax, CONTOUR_LEVELS + 2)[1:-1])
     # every level drawn is labelled with its value
     labelled = sorted({float(t.get_text()) for t in contours.level_labels})
-    assert labelled and all(min(abs(levels - value)) < 0.06 for value in labelled)
+    assert labelled
+    assert all(min(abs(levels - value)) < 0.06 for value in labelled)
     _save(viewer, "calexp-background-contours")
 
     for tool_id in ("image:contrast_bias", "select:rectangle", "mpl:pan", None):
@@ -75,12 +76,14 @@ def test_contours_stay_on_while_other_tools_are_used(glue_app, glue_products, re
     viewer.state.reset_limits()  # Home
     viewer.axes.figure.canvas.draw()
     assert contours.state.visible
-    assert contours.contours is not None and contours.contours.get_visible()
+    assert contours.contours is not None
+    assert contours.contours.get_visible()
 
     viewer.toolbar.tools["skybkg:contours"].activate()  # a toggle: off, then on again
     assert (contours.state.visible, contours.contours) == (False, None)
     viewer.toolbar.tools["skybkg:contours"].activate()
-    assert contours.state.visible and contours.contours is not None
+    assert contours.state.visible
+    assert contours.contours is not None
     assert len(_contour_layers(viewer)) == 1
     contours.state.n_levels = 3  # the layer options change the levels
     assert len(contours.contours.levels) == 3
@@ -152,7 +155,8 @@ def test_contours_and_overlay_come_back_with_the_session(glue_app, glue_products
         (bar,) = colour_bar_artists(again)
         assert isinstance(bar, ColourBarImageLayerArtist)
         assert bar.state.alpha == OVERLAY_ALPHA
-        assert bar.bar_axes is not None and bar.bar_axes.get_visible()
+        assert bar.bar_axes is not None
+        assert bar.bar_axes.get_visible()
     finally:
         restored.close()
 

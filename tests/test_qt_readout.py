@@ -1,0 +1,71 @@
+"""The pixel readout in the image viewer's status bar (issue 10, item 15)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backend_bases import MouseEvent
+
+from glue_skybkg import actions
+from glue_skybkg.qt import readout
+from glue_skybkg.qt.display import show_component
+from skybkg_adapters.lsst_fits import read_exposure
+
+
+def _viewer(app, two_detectors):
+    app.load_data([str(two_detectors["calexp"][75]), str(two_detectors["calexpBackground"][75])])
+    (calexp,) = app.data_collection
+    actions.restore_background(calexp)
+    viewer = show_component(app, calexp, "image")
+    viewer.axes.figure.canvas.draw()  # WCSAxes hit-testing needs one draw first
+    return calexp, viewer
+
+
+def _move_to(viewer, x, y):
+    canvas = viewer.axes.figure.canvas
+    px, py = viewer.axes.transData.transform((x, y))
+    canvas.callbacks.process(
+        "motion_notify_event", MouseEvent("motion_notify_event", canvas, px, py)
+    )
+
+
+def test_the_status_bar_reads_out_image_background_and_restored_values(glue_app, two_detectors):
+    calexp, viewer = _viewer(glue_app, two_detectors)
+    label = viewer.toolbar.tools["skybkg:readout"].readout.label
+    assert label.parent() is viewer.statusBar()
+    _move_to(viewer, 40.2, 29.8)  # the pixel whose centre is (40, 30)
+    image = read_exposure(two_detectors["calexp"][75]).image
+    value = float(image[30, 40])
+    background = float(np.float32(2900.8))
+    assert label.text() == (
+        "x=40 y=30 (parent 1040, 2030)   "
+        f"image {value:.6g} ct   background {background:.6g} ct   "
+        f"image + background {float(np.float32(value) + np.float32(2900.8)):.6g} ct"
+    )
+    _move_to(viewer, -5, 10)  # off the image: nothing to read
+    assert label.text() == ""
+
+
+def test_a_field_is_one_provider_more(glue_app, two_detectors):
+    _, viewer = _viewer(glue_app, two_detectors)
+    tool = viewer.toolbar.tools["skybkg:readout"]
+
+    def parity(pixel):
+        return "even" if (pixel.x + pixel.y) % 2 == 0 else None
+
+    readout.READOUT_PROVIDERS.append(parity)
+    try:
+        assert tool.readout.text_at(10, 20).endswith("   even")
+        assert not tool.readout.text_at(10, 21).endswith("even")
+    finally:
+        readout.READOUT_PROVIDERS.remove(parity)
+
+
+def test_the_readout_button_switches_it_off_and_on(glue_app, two_detectors):
+    _, viewer = _viewer(glue_app, two_detectors)
+    tool = viewer.toolbar.tools["skybkg:readout"]
+    tool.activate()
+    _move_to(viewer, 40, 30)
+    assert tool.readout.label.text() == ""
+    tool.activate()
+    _move_to(viewer, 40, 30)
+    assert tool.readout.label.text().startswith("x=40 y=30")
