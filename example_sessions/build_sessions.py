@@ -12,15 +12,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 HERE = Path(__file__).resolve().parent
-GRID = (600, 470)  # size of each viewer window, pixels
-
-
-def _place(app, viewers) -> None:
-    for i, viewer in enumerate(viewers):
-        viewer.viewer_size = GRID
-        viewer.position = ((i % 2) * GRID[0], (i // 2) * GRID[1])
-    # the first viewer (the image) in focus: its layer and options show in the left panel
-    app.current_tab.setActiveSubWindow(viewers[0].parentWidget())
 
 
 def _app():
@@ -49,49 +40,29 @@ def _save(app, name: str) -> Path:
 
 def calexp_session() -> Path:
     """Calexp + calexpBackground: the image, the background, the restored image."""
-    from glue_skybkg import actions
     from glue_skybkg.fetching import PRODUCT_KINDS, load_products
-    from glue_skybkg.qt.display import show_component
+    from glue_skybkg.qt.notebook_views import tile, visit_views
     from skybkg_adapters import SAMPLE_SPEC
     from skybkg_adapters.sample import CALEXP_DATA_ID
 
     app = _app()
     app.add_datasets(load_products(SAMPLE_SPEC, PRODUCT_KINDS["visit"], dict(CALEXP_DATA_ID)))
     (calexp,) = app.data_collection
-    actions.restore_background(calexp, app.data_collection)
-    _place(
-        app,
-        [
-            show_component(app, calexp, "image", "notebook"),
-            show_component(app, calexp, "background", "linear"),
-            show_component(app, calexp, "image + background", "notebook"),
-        ],
-    )
+    tile(app, visit_views(app, calexp))
     return _save(app, "calexp_background")
 
 
 def coadd_session() -> Path:
     """deepCoadd, deepCoadd_calexp (+ its background), their difference and the residual."""
-    from glue_skybkg import actions
     from glue_skybkg.fetching import PRODUCT_KINDS, load_products
-    from glue_skybkg.qt.display import show_component
+    from glue_skybkg.qt.notebook_views import coadd_views, tile
     from skybkg_adapters import SAMPLE_SPEC
     from skybkg_adapters.sample import COADD_DATA_ID
 
     app = _app()
     app.add_datasets(load_products(SAMPLE_SPEC, PRODUCT_KINDS["coadd"], dict(COADD_DATA_ID)))
     coadd, coadd_calexp = app.data_collection
-    result = actions.compare_with_stored_background(coadd, coadd_calexp, app.data_collection)
-    difference = actions.difference(coadd, coadd_calexp, app.data_collection)
-    _place(
-        app,
-        [
-            show_component(app, coadd_calexp, "image", "notebook"),
-            show_component(app, coadd, "image", "notebook"),
-            show_component(app, coadd, difference.label, "linear"),
-            show_component(app, coadd, result.component.label, "linear"),
-        ],
-    )
+    tile(app, coadd_views(app, coadd, coadd_calexp))
     return _save(app, "coadd_difference")
 
 

@@ -10,6 +10,7 @@ absolute or relative paths, like glue's own ``LoadLog``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,17 +30,40 @@ from skybkg_adapters import (
 
 from .tokens import token_for
 
-__all__ = ["ProductRecipe", "fetch_from_source", "open_recorded_source"]
+__all__ = ["ProductRecipe", "fetch_from_source", "open_recorded_source", "set_sample_progress"]
 
 _OLD_SAMPLE_SPEC = "skybkg-sample"
 """How glue-skybkg 0.1 sessions named the sample source (now ``sample:``)."""
 
 
+_sample_progress: bool | Callable[[int, int, str], None] = True
+"""How generating the sample on first use is shown (the console bar; the GUI adds a dialog)."""
+
+
+def set_sample_progress(
+    progress: bool | Callable[[int, int, str], None],
+) -> bool | Callable[[int, int, str], None]:
+    """Show the sample's generation (when a session or fetch needs it first) with ``progress``.
+
+    True is the console bar; a ``(done, total, step)`` callable is told each step as well.
+    Returns the previous setting.
+    """
+    global _sample_progress
+    previous, _sample_progress = _sample_progress, progress
+    return previous
+
+
 def open_recorded_source(spec: str) -> Source:
-    """The source a recorded spec names, with the token typed for it in this process, if any."""
+    """The source a recorded spec names, with the token typed for it in this process, if any.
+
+    Opening the sample (``sample:``) generates it on first use, shown as
+    :func:`set_sample_progress` says.
+    """
     token = token_for(spec)
     if token and spec.startswith(("http://", "https://")):  # only TAP services take a token
         return open_source(spec, token=token)
+    if spec.startswith(SAMPLE_SPEC):
+        return open_source(spec, progress=_sample_progress)
     return open_source(spec)
 
 

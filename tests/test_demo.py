@@ -141,22 +141,22 @@ def test_a_second_run_reuses_the_sample(demo_run, sample, tmp_path):
     assert len(again.products) == len(files)
 
 
-def test_glue_gets_each_background_after_its_image_in_reverse(demo_run, sample):
+def test_glue_opens_the_notebooks_detector_first(demo_run, sample):
     result, _ = demo_run
 
-    def calexp(d, kind="calexp"):
+    def visit(d, kind="calexp"):
         return sample.path(kind, {"visit": 512055, "detector": d})
 
-    # glue attaches a background to the latest same-bbox image still without one
+    # backgrounds pair by data id, so each follows its image; the notebook's detector first
     assert result.products == (
-        calexp(75),
-        calexp(74),
-        calexp(76),
+        visit(75),
+        visit(75, "calexpBackground"),
+        visit(74),
+        visit(74, "calexpBackground"),
+        visit(76),
+        visit(76, "calexpBackground"),
         sample.coadd,
         sample.coadd_calexp,
-        calexp(76, "calexpBackground"),
-        calexp(74, "calexpBackground"),
-        calexp(75, "calexpBackground"),
         sample.coadd_background,
     )
 

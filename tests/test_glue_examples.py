@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -72,3 +73,66 @@ def test_example_session_opens_in_glue_qt(session, tmp_path_factory):
     assert done.returncode == 0, done.stderr[-3000:]
     shown = json.loads(done.stdout.strip().splitlines()[-1])
     assert shown[0] == ["image", "ct" if session.name.startswith("calexp") else "nJy"]
+
+
+def _views(app):
+    return [
+        (v.state.title, v.state.layers[0].layer.label, v.state.layers[0].attribute.label)
+        for tab in app.viewers
+        for v in tab
+    ]
+
+
+def test_opening_the_examples_with_an_empty_cache_shows_progress(qapp, tmp_path, monkeypatch):
+    """Item 14: the first open generates the sample; a progress window says so, step by step."""
+    from glue.main import load_plugins
+    from glue_qt.app import GlueApplication
+    from qtpy.QtWidgets import QProgressDialog
+
+    from glue_skybkg.qt.sample_progress import TITLE, sample_progress
+
+    load_plugins(require_qt_plugins=True)  # as `glue session.glu` does before restoring
+
+    monkeypatch.setenv("SKYBKG_SAMPLE_DIR", str(tmp_path / "empty-cache"))
+    seen = []
+
+    def record(done, total, step):
+        dialog = sample_progress.dialog
+        shown = dialog is not None and dialog.isVisible() and dialog.windowTitle() == TITLE
+        seen.append((done, total, shown, dialog.value() if dialog is not None else None))
+
+    sample_progress.stepped.connect(record)
+    try:
+        app = GlueApplication.restore_session(str(EXAMPLES / "calexp_background.glu"), show=False)
+    finally:
+        sample_progress.stepped.disconnect(record)
+    try:
+        total = seen[0][1]
+        # five generating tasks (two coadd ones, three detectors), then the Butler registry
+        assert total == 5 + (importlib.util.find_spec("lsst.daf.butler") is not None)
+        assert sorted(done for done, *_ in seen) == list(range(total + 1))
+        # shown from the first step on, closed after the last; its bar never goes back
+        # (steps finish in two threads)
+        assert all(shown for *_, shown, _ in seen[:-1])
+        assert seen[-1] == (total, total, False, None)
+        values = [value for *_, value in seen[:-1]]
+        assert values == sorted(values)
+        assert values[-1] >= total - 2
+        assert not [d for d in app.findChildren(QProgressDialog) if d.isVisible()]
+        assert _views(app) == [
+            ("calexp_512055_75", "calexp_512055_75", "image"),
+            ("calexpBackground_512055_75", "calexp_512055_75", "background"),
+            ("calexp_512055_75 + background", "calexp_512055_75", "image + background"),
+        ]
+    finally:
+        app.close()
+    coadd = GlueApplication.restore_session(str(EXAMPLES / "coadd_difference.glu"), show=False)
+    try:
+        assert [title for title, *_ in _views(coadd)] == [
+            "deepCoadd_calexp_4226_17_r",
+            "deepCoadd_4226_17_r",
+            "deepCoadd_4226_17_r - deepCoadd_calexp_4226_17_r",
+            "deepCoadd_4226_17_r - deepCoadd_calexp_4226_17_r - background",
+        ]
+    finally:
+        coadd.close()

@@ -262,6 +262,11 @@ def test_fetched_datasets_are_named_by_data_id_and_not_fetched_twice(
     titles = sorted(v.state.title for tab in glue_app.viewers for v in tab)
     assert titles == ["calexp_512055_74", "calexp_512055_75"]
     assert glue_app.current_tab.activeSubWindow().widget().state.title == "calexp_512055_75"
+    calexp75 = next(d for d in glue_app.data_collection if d.label == "calexp_512055_75")
+    _trigger(glue_app, calexp75, layer_actions.SHOW_BACKGROUND)
+    assert glue_app.current_tab.activeSubWindow().widget().state.title == (
+        "calexpBackground_512055_75"
+    )
     assert reported_errors == []
 
 
@@ -334,7 +339,19 @@ def test_source_spec():
     )
 
 
-def test_run_glue_opens_the_notebook_view(qapp, glue_products, reported_errors):
+def _views(app):
+    return [
+        (
+            v.state.layers[0].layer.label,
+            v.state.layers[0].attribute.label,
+            v.state.layers[0].stretch,
+        )
+        for tab in app.viewers
+        for v in tab
+    ]
+
+
+def test_run_glue_opens_the_notebook_views(qapp, glue_products, reported_errors):
     from glue_skybkg.qt.launch import run_glue
 
     paths = glue_products["paths"]
@@ -342,10 +359,48 @@ def test_run_glue_opens_the_notebook_view(qapp, glue_products, reported_errors):
     try:
         (calexp,) = app.data_collection
         np.testing.assert_array_equal(calexp["background"], glue_products["background"])
-        (viewer,) = _all_viewers(app)
-        layer = viewer.state.layers[0]
-        assert (layer.layer, layer.attribute.label, layer.stretch) == (calexp, "image", "arcsinh")
+        assert _views(app) == [
+            ("calexp_512055_75", "image", "arcsinh"),
+            ("calexp_512055_75", "background", "linear"),
+            ("calexp_512055_75", "image + background", "arcsinh"),
+        ]
+        layer = app.viewers[0][0].state.layers[0]
         assert (layer.v_min, layer.v_max) == analysis.zscale_limits(glue_products["calexp_image"])
+    finally:
+        app.close()
+    assert reported_errors == []
+
+
+def test_the_demo_opens_the_example_sessions_views(qapp, tmp_path_factory, reported_errors):
+    """Item 12: the calexp, its background, the restored image and the coadd difference."""
+    from _sample_set import shared_sample
+
+    from glue_skybkg.cli.demo import _gui_products
+    from glue_skybkg.qt.launch import run_glue
+
+    paths, labels = _gui_products(shared_sample(tmp_path_factory))
+    app = run_glue([str(p) for p in paths], block=False, labels=labels)
+    try:
+        assert _views(app) == [
+            ("calexp_512055_75", "image", "arcsinh"),
+            ("calexp_512055_75", "background", "linear"),
+            ("calexp_512055_75", "image + background", "arcsinh"),
+            ("deepCoadd_4226_17_r", "image - deepCoadd_calexp_4226_17_r", "linear"),
+        ]
+        positions = [v.position for tab in app.viewers for v in tab]
+        assert positions == [(0, 0), (600, 0), (0, 470), (600, 470)]
+        attached = {
+            d.label: float(np.mean(d["background"], dtype=float))
+            for d in app.data_collection
+            if "background" in [c.label for c in d.components]
+        }
+        assert sorted(attached) == [
+            "calexp_512055_74",
+            "calexp_512055_75",
+            "calexp_512055_76",
+            "deepCoadd_calexp_4226_17_r",
+        ]
+        assert len({round(v) for k, v in attached.items() if k.startswith("calexp")}) == 3
     finally:
         app.close()
     assert reported_errors == []
@@ -355,16 +410,15 @@ def test_run_glue_names_datasets_by_path(qapp, glue_products, reported_errors):
     from glue_skybkg.qt.launch import run_glue
 
     paths = glue_products["paths"]
-    labels = {str(paths["calexp"]): "calexp_512055_75"}
+    labels = {str(paths["calexp"]): "my calexp"}
     app = run_glue(
         [str(paths["calexpBackground"]), str(paths["calexp"])], block=False, labels=labels
     )
     try:
         (calexp,) = app.data_collection
-        assert calexp.label == "calexp_512055_75"
+        assert calexp.label == "my calexp"
         np.testing.assert_array_equal(calexp["background"], glue_products["background"])
-        (viewer,) = _all_viewers(app)
-        assert viewer.state.layers[0].layer is calexp
+        assert _views(app)[0] == ("my calexp", "image", "arcsinh")
     finally:
         app.close()
     assert reported_errors == []

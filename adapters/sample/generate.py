@@ -9,6 +9,8 @@ Butler-datastore-like layout, then registered in a real Butler repository when
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +49,10 @@ from .catalog import (
 )
 from .full_visits import FULL_VISIT_TASK, full_visit_tasks, write_full_visit_task
 
-__all__ = ["coadd_patch_scene", "detector_scene", "generate_products"]
+__all__ = ["ProgressCallback", "coadd_patch_scene", "detector_scene", "generate_products"]
+
+ProgressCallback = Callable[[int, int, str], None]
+"""Told ``(steps done, steps in all, what is being done)`` while the sample is generated."""
 
 _DETECTOR_SHAPE = (4000, 4072)
 _SLOT_PITCH = 4225.0  # pixels between neighbouring ITL sensors (42.25 mm at 10 um)
@@ -255,32 +260,48 @@ def _make(root: str, task: str) -> None:
         _write(folder, visit_product("calexpBackground", int(task)), background)
 
 
-def generate_products(folder: Path, progress: bool, with_butler: bool) -> None:
-    """Write every product into ``folder`` and, with ``with_butler``, register them in a Butler."""
+def generate_products(folder: Path, progress: bool | ProgressCallback, with_butler: bool) -> None:
+    """Write every product into ``folder`` and, with ``with_butler``, register them in a Butler.
+
+    ``progress`` True shows a console bar; a callable also gets ``(done, total, step)``
+    after each step, from whichever thread finished it.
+    """
     from tqdm.auto import tqdm
 
     from ._task_pool import run_tasks
 
     # the two coadd tasks write the largest files: start them first
     tasks = ["deepCoadd_calexp", "deepCoadd", *(str(d) for d in DETECTORS), *full_visit_tasks()]
+    total = len(tasks) + int(with_butler)
+    report = progress if callable(progress) else None
     with tqdm(
-        total=len(tasks) + int(with_butler),
+        total=total,
         desc="Generating the sample data",
         unit="product",
         disable=not progress,
         leave=False,
     ) as bar:
+        lock = threading.Lock()
+
+        def step() -> None:
+            with lock:  # the worker's thread and this one both finish tasks
+                bar.update()
+                if report is not None:
+                    report(bar.n, total, str(bar.desc))
+
+        if report is not None:
+            report(0, total, str(bar.desc))
         if (os.cpu_count() or 1) > 1:
             # mostly compression, which holds the GIL: a second process, not a thread
-            run_tasks(_make, str(folder), tasks, bar.update)
+            run_tasks(_make, str(folder), tasks, step)
         else:
             for task in tasks:
                 _make(str(folder), task)
-                bar.update()
+                step()
         if with_butler:
             bar.set_description("Registering in a Butler repository")
             _register_in_butler(folder)
-            bar.update()
+            step()
 
 
 def _register_in_butler(folder: Path) -> None:

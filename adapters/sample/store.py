@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import SkybkgError
 from .catalog import SAMPLE_VERSION, SEED, SampleSet, all_products, sample_root
-from .generate import generate_products
+from .generate import ProgressCallback, generate_products
 
 __all__ = ["ensure_sample"]
 
@@ -89,7 +89,9 @@ def _write_failure(root: Path, exc: OSError) -> SkybkgError:
     return SkybkgError(f"could not write the sample data set into {root}: {reason}; {advice}")
 
 
-def ensure_sample(root: str | os.PathLike | None = None, progress: bool = True) -> SampleSet:
+def ensure_sample(
+    root: str | os.PathLike | None = None, progress: bool | ProgressCallback = True
+) -> SampleSet:
     """The sample data set, generated into ``root`` on first use and reused afterwards.
 
     Parameters
@@ -97,7 +99,8 @@ def ensure_sample(root: str | os.PathLike | None = None, progress: bool = True) 
     root
         Folder of the sample; default :func:`sample_root`.
     progress
-        Show a progress bar while generating.
+        Show a progress bar while generating; a ``(done, total, step)`` callable is told
+        each step too (a GUI shows its own bar with it).
 
     Returns
     -------

@@ -7,6 +7,7 @@ session built on the sample reopens on any machine: the sample is found, or gene
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,10 +32,16 @@ class SampleSource:
     root
         Folder of the sample; default :func:`skybkg_adapters.sample.sample_root`.
     progress
-        Show a progress bar if the sample has to be generated first (10-20 s).
+        Show a progress bar if the sample has to be generated first (10-40 s); a
+        ``(done, total, step)`` callable is told each step too.
     """
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, *, progress: bool = True):
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        progress: bool | Callable[[int, int, str], None] = True,
+    ):
         # the generator (numba kernels, scene models) is imported only when a sample is used
         from ..sample import ensure_sample
 

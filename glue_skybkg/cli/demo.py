@@ -22,7 +22,7 @@ from typing import TextIO, TypeVar
 
 import numpy as np
 
-from skybkg_adapters import MissingDependency, SkybkgError, Source, open_source
+from skybkg_adapters import MissingDependency, SkybkgError, Source, open_source, product_label
 from skybkg_adapters.sample import CALEXP_DATA_ID, COADD_DATA_ID, RUN, SampleSet, ensure_sample
 
 from ..analysis import BackgroundStats, background_stats, difference, histogram, restore
@@ -338,29 +338,23 @@ def _coadd_steps(run: _Run) -> None:
 def _gui_products(sample: SampleSet) -> tuple[tuple[Path, ...], dict[str, str]]:
     """The files glue opens after the demo, in load order, and their dataset names.
 
-    The notebook's detector first (glue shows the first exposure). Images come before
-    backgrounds, and backgrounds in reverse order of their images: glue attaches each
-    background, in load order, to the latest loaded image of the same bbox still without
-    one, and all calexps (like deepCoadd and deepCoadd_calexp) share one bbox.
+    The notebook's detector first (glue's views show the first calexp); each background
+    attaches to the image its data id names, whatever the order.
     """
     detectors = sorted(sample.detectors, key=lambda d: d != CALEXP_DATA_ID["detector"])
     visit = CALEXP_DATA_ID["visit"]
-    calexps = [sample.path("calexp", {"visit": visit, "detector": d}) for d in detectors]
-    backgrounds = [
-        sample.path("calexpBackground", {"visit": visit, "detector": d})
-        for d in reversed(detectors)
-    ]
     products = (
-        *calexps,
+        *(
+            sample.path(kind, {"visit": visit, "detector": d})
+            for d in detectors
+            for kind in ("calexp", "calexpBackground")
+        ),
         sample.coadd,
         sample.coadd_calexp,
-        *backgrounds,
         sample.coadd_background,
     )
     labels = {
-        str(sample.root / product.path): "_".join(
-            [product.dataset_type, *(str(v) for v in product.data_id.values())]
-        )
+        str(sample.root / product.path): product_label(product.dataset_type, product.data_id)
         for product in sample.products
     }
     return products, {str(p): labels[str(p)] for p in products}
@@ -427,7 +421,7 @@ def run_demo(
 
 
 def open_gui(paths: list[str], labels: Mapping[str, str] | None = None) -> None:
-    """Open glue with ``paths`` loaded (backgrounds attached to their images) until closed.
+    """Open glue with ``paths`` loaded and the example sessions' views, until it is closed.
 
     glue runs in a process of its own: when Qt cannot open a window (a platform plugin or a
     system library missing) it aborts its process, and this turns that into a clear error

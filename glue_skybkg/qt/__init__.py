@@ -20,12 +20,13 @@ def register() -> None:
     """Register the Qt parts (idempotent): decorators run once at import; tool ids added once.
 
     The image viewer also learns the layer-options panels of the plugin's layer artists, and
-    the plugin's messages about attached backgrounds go to the application's status bar.
+    the plugin's messages about attached backgrounds go to the application's status bar, and
+    generating the sample on first use shows a progress window.
     """
     from glue_qt.viewers.image import ImageViewer
     from glue_qt.viewers.image.layer_style_editor import ImageLayerStyleEditor
 
-    from .. import actions
+    from .. import actions, session
     from . import (  # noqa: F401  (decorators register)
         feedback,
         fetch_dialog,
@@ -37,6 +38,7 @@ def register() -> None:
     )
     from .colorbar import ColourBarImageLayerArtist
     from .contours import BackgroundContourLayerArtist, ContourStyleEditor
+    from .sample_progress import sample_progress
 
     for tool_id in TOOL_IDS:
         if tool_id not in ImageViewer.tools:
@@ -44,6 +46,7 @@ def register() -> None:
     ImageViewer._layer_style_widget_cls[ColourBarImageLayerArtist] = ImageLayerStyleEditor
     ImageViewer._layer_style_widget_cls[BackgroundContourLayerArtist] = ContourStyleEditor
     actions.set_pairing_reporter(feedback.report_pairings)
+    session.set_sample_progress(sample_progress)
 
 
 def available() -> bool:

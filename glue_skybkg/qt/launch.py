@@ -1,4 +1,4 @@
-"""Open glue on exposure and background files, the notebook's first view ready.
+"""Open glue on exposure and background files, the notebook's views ready.
 
 Also runnable as ``python -m glue_skybkg.qt.launch [--label PATH=LABEL ...] PATH ...``: the
 demo starts glue that way, in a process of its own, so that a Qt that cannot open a window
@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .display import show_component
+from .notebook_views import demo_views
 
 __all__ = ["main", "run_glue"]
 
@@ -20,11 +20,13 @@ __all__ = ["main", "run_glue"]
 def run_glue(
     paths: Sequence[str], block: bool = True, labels: Mapping[str, str] | None = None
 ) -> Any:
-    """A GlueApplication with ``paths`` loaded and the first exposure shown as the notebook does.
+    """A GlueApplication with ``paths`` loaded and the notebook's views open.
 
-    BackgroundList files attach to the open image with the same bbox as its ``background``
-    component (or open on their own).  The image viewer shows the first exposure with an
-    arcsinh stretch and zscale limits.
+    BackgroundList files attach to the image whose data id they carry, as its
+    ``background`` component (or open on their own).  The views are those of the example
+    sessions (:func:`~glue_skybkg.qt.notebook_views.demo_views`): the first calexp with an
+    arcsinh stretch and zscale limits, its background, the restored image and the coadd
+    difference.
 
     Parameters
     ----------
@@ -34,9 +36,8 @@ def run_glue(
         Run the Qt event loop until the window is closed; False returns at once (the
         caller then owns the application and must close it).
     labels
-        Names for the datasets, by file path, in place of glue's file-name labels (Butler
-        file names of one visit's detectors differ only deep inside).  Applied after
-        loading, so backgrounds attach by their file names first.
+        Names for the datasets, by file path, in place of their own (``calexp_512055_75``
+        from a Butler file name, else the file name).  Applied after loading.
 
     Returns
     -------
@@ -55,9 +56,7 @@ def run_glue(
             label = by_path.get(os.path.abspath(log.path)) if log is not None else None
             if label:
                 data.label = label
-    images = [d for d in app.data_collection if d.meta.get("skybkg_kind") == "exposure"]
-    if images:
-        show_component(app, images[0], "image", "notebook")
+    demo_views(app)
     if block:
         app.start()
     else:
