@@ -176,6 +176,7 @@ class _BackgroundSource:
 
 
 def _background_source(background: Any) -> _BackgroundSource:
+    recipe: ProductRecipe | None
     if isinstance(background, str | os.PathLike):
         model = read_background(background)
         recipe = ProductRecipe(path=os.fspath(background))
@@ -335,7 +336,7 @@ def _pair(background: Data, data_collection: Any) -> Pairing:
             background, None, False, f"nothing tells which image it belongs to ({reasons})"
         )
     reasons = "; ".join(f"{d.label}: {m.reason}" for d, m in matches)
-    return Pairing(background, None, False, f"it belongs to none of the open images ({reasons})")
+    return Pairing(background, None, False, f"no open image has its data id ({reasons})")
 
 
 def pair_pending_backgrounds(data_collection: Any) -> list[Pairing]:

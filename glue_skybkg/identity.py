@@ -11,7 +11,7 @@ from typing import Any
 
 from glue.core import Data
 
-from skybkg_adapters import ProductIdentity
+from skybkg_adapters import ProductIdentity, parse_file_name
 
 from .gluedata import BACKGROUND, derived_link
 
@@ -32,17 +32,20 @@ def attached_background_identity(data: Data) -> ProductIdentity | None:
     """The identity of the background attached to ``data`` (None if none is attached).
 
     Known from the recipe's provenance when it was fetched from a source; a background read
-    from a file shares the image's data id (it was attached because the evidence agreed).
+    from a file has the dataset type its name gives and shares the image's data id (it was
+    attached because the evidence agreed, or by hand).
     """
     link = derived_link(data, BACKGROUND)
     if link is None:
         return None
     recipe = getattr(link, "recipe", None)
     provenance = (recipe.provenance or {}) if recipe is not None else {}
+    named = parse_file_name(recipe.path) if recipe is not None and recipe.path else None
     image = data_identity(data)
-    return ProductIdentity(data_id=image.data_id, instrument=image.instrument).with_provenance(
-        provenance.get("dataset_type"), provenance.get("data_id") or {}
+    identity = ProductIdentity(
+        named.dataset_type if named is not None else None, image.data_id, image.instrument
     )
+    return identity.with_provenance(provenance.get("dataset_type"), provenance.get("data_id") or {})
 
 
 def _same_product(identity: ProductIdentity, dataset_type: str, key: dict[str, Any]) -> bool:

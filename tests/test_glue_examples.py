@@ -136,3 +136,22 @@ def test_opening_the_examples_with_an_empty_cache_shows_progress(qapp, tmp_path,
         ]
     finally:
         coadd.close()
+
+
+def test_the_readme_says_what_glue_shows():
+    """Item 13: glue's menu says Export Session; the sessions' sizes are the files' sizes."""
+    import re
+
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    examples = (EXAMPLES / "README.md").read_text()
+    for text in (readme, examples):
+        assert "Export Session" in text
+        assert "Save Session" not in text
+        assert "a few kB" not in text
+    (sizes,) = re.findall(
+        r"example sessions in `example_sessions/` are (\d+) kB and (\d+) kB", readme
+    )
+    actual = [round(p.stat().st_size / 1000) for p in SESSIONS]
+    assert [int(n) for n in sizes] == actual
+    for session, size in zip(SESSIONS, actual, strict=True):
+        assert f"`{session.name}` ({size} kB)" in examples

@@ -185,10 +185,13 @@ def test_source_session_refetches_by_provenance(glue_app, glue_products, tmp_pat
 
     report, arrays = _restore_elsewhere(session, tmp_path)
     # no viewer shows them: restoring the session rendered nothing
-    assert report["lazy"] == {"calexp/background": True, "calexp/image + background": True}
-    np.testing.assert_array_equal(arrays["calexp/image"], glue_products["calexp_image"])
+    assert report["lazy"] == {
+        "calexp_512055_75/background": True,
+        "calexp_512055_75/image + background": True,
+    }
+    np.testing.assert_array_equal(arrays["calexp_512055_75/image"], glue_products["calexp_image"])
     np.testing.assert_array_equal(
-        arrays["calexp/image + background"],
+        arrays["calexp_512055_75/image + background"],
         glue_products["calexp_image"] + glue_products["background"],
     )
 

@@ -49,7 +49,7 @@ def test_open_data_does_not_give_calexp_75_the_background_of_74(glue_app, two_de
     data = _by_label(glue_app)
     assert sorted(data) == ["calexpBackground_512055_74", "calexp_512055_75"]
     assert "background" not in [c.label for c in data["calexp_512055_75"].components]
-    assert "calexpBackground_512055_74 was not attached" in _status(glue_app)
+    assert "calexpBackground_512055_74 is open on its own" in _status(glue_app)
     assert "detector=75 vs detector=74" in _status(glue_app)
     assert "Attach background…" in _status(glue_app)
 
@@ -114,7 +114,7 @@ def test_an_undecided_background_is_explained_and_attached_by_hand(
     glue_app.load_data(str(image_path))
     glue_app.load_data(str(sky_path))
     image, sky = _by_label(glue_app)["image"], _by_label(glue_app)["sky"]
-    assert "sky was not attached to an image: nothing tells which image" in _status(glue_app)
+    assert "sky is open on its own: nothing tells which image" in _status(glue_app)
     (note,) = [
         b for b in glue_app.findChildren(QMessageBox) if b.objectName() == "skybkg_not_attached"
     ]

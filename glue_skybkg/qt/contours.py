@@ -157,7 +157,7 @@ class BackgroundContourLayerArtist(MatplotlibLayerArtist, HubListener):
             except ValueError:  # glue cleared the axes first (the viewer is closing)
                 pass
         self.contours, self.level_labels = None, []
-        self.mpl_artists = []
+        self.mpl_artists: list[Any] = []
 
     def update(self) -> None:
         """Redraw the contours for the current settings (none when hidden)."""

@@ -30,7 +30,7 @@ __all__ = [
 MESSAGE_MS = 60_000
 """How long a status-bar message stays (ms)."""
 SHOW_BUTTON = "Show background"
-ATTACH_HINT = "right-click it or its image ▸ Attach background… to choose"
+ATTACH_HINT = "right-click ▸ Attach background… pairs it by hand"
 
 _told: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 """Background Data -> the last reason told: glue re-pairs on every add; say things once."""
@@ -58,7 +58,12 @@ def announce(app: Any, text: str, show: Callable[[], Any] | None = None) -> None
     if show is None:
         button.hide()
         return
-    button.clicked.connect(lambda *_: (button.hide(), show()))
+
+    def clicked(*_: Any) -> None:
+        button.hide()
+        show()
+
+    button.clicked.connect(clicked)
     button.show()
 
 
@@ -95,8 +100,8 @@ def report_pairings(data_collection: Any, pairings: list[Pairing]) -> None:
             continue
         _told[pairing.background] = pairing.reason
         text = (
-            f"{pairing.background.label} was not attached to an image: {pairing.reason}. "
-            f"It is open as a dataset of its own; {ATTACH_HINT}."
+            f"{pairing.background.label} is open on its own: {pairing.reason}. "
+            f"{ATTACH_HINT[0].upper()}{ATTACH_HINT[1:]}."
         )
         announce(app, text)
         if pairing.reason.startswith("nothing tells"):
