@@ -2,14 +2,19 @@
 
 Each product is fetched from the sample through the plugin (source ``sample:``), so the
 .glu files record dataset types and data ids, never this machine's paths or any pixels.
+With a display (e.g. ``xvfb-run -a -s "-screen 0 1600x1000x24" python ...``) the PNG beside
+each session is grabbed from the screen, as a user sees the window; without one, Qt's
+offscreen platform renders it.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,6 +31,20 @@ def _app():
     return GlueApplication()
 
 
+def _screenshot(app, path: Path) -> None:
+    from glue_qt.utils import process_events
+    from qtpy.QtWidgets import QApplication
+
+    if QApplication.platformName() == "offscreen":
+        app.screenshot(str(path))
+        return
+    end = time.monotonic() + 2.0  # let the window paint every viewer first
+    while time.monotonic() < end:
+        process_events()
+        time.sleep(0.05)
+    QApplication.primaryScreen().grabWindow(int(app.winId())).save(str(path))
+
+
 def _save(app, name: str) -> Path:
     from glue_qt.utils import process_events
 
@@ -33,7 +52,7 @@ def _save(app, name: str) -> Path:
     process_events()
     path = HERE / f"{name}.glu"
     app.save_session(str(path), absolute_paths=False)
-    app.screenshot(str(HERE / f"{name}.png"))
+    _screenshot(app, HERE / f"{name}.png")
     app.close()
     return path
 

@@ -18,6 +18,7 @@ from astropy.visualization import ContrastBiasStretch, ManualInterval
 from glue.config import layer_artist_maker
 from glue.core import Data
 from glue.viewers.image.layer_artist import ImageLayerArtist
+from matplotlib.ticker import ScalarFormatter
 
 from ..gluedata import component_units
 
@@ -73,6 +74,10 @@ class ColourBarImageLayerArtist(ImageLayerArtist):
         )
         bar.set_xticks([])
         bar.yaxis.tick_left()
+        # whole values on the ticks: an offset ("+2.1") would sit on the unit label
+        ticks = ScalarFormatter(useOffset=False)
+        ticks.set_scientific(False)
+        bar.yaxis.set_major_formatter(ticks)
         bar.tick_params(labelsize=7, colors="white", length=2)
         for label in bar.get_yticklabels():
             label.set_bbox({"facecolor": "black", "alpha": 0.5, "pad": 1, "linewidth": 0})

@@ -10,7 +10,10 @@ from qtpy.QtWidgets import QDockWidget
 
 from .stats_panel import StatisticsPanel
 
-__all__ = ["StatisticsDock", "show_statistics", "statistics_docks"]
+__all__ = ["DOCK_WIDTH", "StatisticsDock", "show_statistics", "statistics_docks"]
+
+DOCK_WIDTH = 440
+"""Width (pixels) a new statistics dock starts with."""
 
 
 class StatisticsDock(QDockWidget):
@@ -55,5 +58,7 @@ def show_statistics(
     panel = StatisticsPanel(data, component, subset)
     dock = StatisticsDock(panel, app)
     app.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    # a third of the window at most: the viewers keep most of it
+    app.resizeDocks([dock], [min(DOCK_WIDTH, app.width() // 3)], Qt.Orientation.Horizontal)
     dock.show()
     return panel
