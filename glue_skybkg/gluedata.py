@@ -94,23 +94,21 @@ def image_to_data(img: SkyImage, label: str = "") -> Data:
     """An exposure as a glue Data: ``image``, ``mask``, ``variance``, WCS coordinates, afw meta.
 
     ``meta`` holds ``skybkg_kind`` (``"exposure"``), ``xy0``, ``bbox`` (parent pixels),
-    ``mask_planes`` (name to bit), ``unit`` (the pixel unit, e.g. ``"ct"``, or None),
-    ``provenance`` (a dict for a product fetched from a source, None for a plain file) and
-    ``identity`` (its dataset type and data id as far as
+    ``mask_planes`` (name to bit), ``provenance`` (a dict for a product fetched from a
+    source, None for a plain file) and ``identity`` (its dataset type and data id as far as
     provenance, header cards and file name tell).  Without a ``label`` it is named
     ``<dataset type>_<data id values>`` (``calexp_512055_75``) when those are known, else
     :func:`glue.core.data_factories.load_data` names it after the file.
     """
     identity = identify(img)
     data = Data(label=_label(label, identity), coords=img.wcs, **{IMAGE: img.image})
+    if img.unit is not None:
+        data.get_component(data.id[IMAGE]).units = img.unit.to_string()
     for name, dtype in ((MASK, np.int32), (VARIANCE, np.float32)):
         if img.has_plane(name):
             # read on first access: showing an image never needs them (~0.2 s for a calexp)
             data.add_component(LazyPlane(partial(getattr, img, name), img.shape, dtype), name)
     data.meta.update(_meta("exposure", img.bbox, img.mask_planes, img.provenance, identity))
-    # in meta, not as glue component units: those would make sessions saved without them
-    # fail to restore (glue checks a layer's saved display unit against the units)
-    data.meta["unit"] = img.unit.to_string() if img.unit is not None else None
     return data
 
 
@@ -180,12 +178,15 @@ def background_to_data(bkg: BackgroundModel, label: str = "") -> Data:
 
 
 def component_units(data: Data, label: str) -> str:
-    """The units of ``data``'s component ``label``: glue's, else the exposure's (``""`` if none).
+    """The units of ``data``'s component ``label``: its own, else the image's (``""`` if none).
 
     The background, the restored image and differences are in the image's units (afw
     subtracts the background in the image's units).
     """
-    return data.get_component(data.id[label]).units or data.meta.get("unit") or ""
+    units = data.get_component(data.id[label]).units
+    if not units and IMAGE in [c.label for c in data.components]:
+        units = data.get_component(data.id[IMAGE]).units
+    return units
 
 
 def data_bbox(data: Data) -> BBox:

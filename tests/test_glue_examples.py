@@ -108,8 +108,11 @@ def test_opening_the_examples_with_an_empty_cache_shows_progress(qapp, tmp_path,
         sample_progress.stepped.disconnect(record)
     try:
         total = seen[0][1]
-        # five generating tasks (two coadd ones, three detectors), then the Butler registry
-        assert total == 5 + (importlib.util.find_spec("lsst.daf.butler") is not None)
+        from skybkg_adapters.sample.full_visits import full_visit_tasks
+
+        # two coadd tasks, three detectors, the full visits, then the Butler registry
+        butler = importlib.util.find_spec("lsst.daf.butler") is not None
+        assert total == 5 + len(full_visit_tasks()) + butler
         assert sorted(done for done, *_ in seen) == list(range(total + 1))
         # shown from the first step on, closed after the last; its bar never goes back
         # (steps finish in two threads)

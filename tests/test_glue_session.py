@@ -242,3 +242,26 @@ def test_differences_both_ways_restore(glue_products):
     truth = glue_products["coadd_image"].astype(np.float64) - glue_products["coadd_calexp_image"]
     np.testing.assert_array_equal(a[forward.label], truth)
     np.testing.assert_array_equal(b[backward.label], -truth)
+
+
+def test_a_session_saved_before_images_had_units_restores(qapp, two_detectors, tmp_path):
+    """Layers saved with an empty display unit restore once the image has one (``ct``)."""
+    from glue_qt.app import GlueApplication
+
+    app = GlueApplication()
+    try:
+        calexp = app.load_data(str(two_detectors["calexp"][75]))
+        calexp.get_component(calexp.id["image"]).units = ""  # as older versions loaded it
+        show_component(app, calexp, "image")
+        session = tmp_path / "unitless.glu"
+        app.save_session(str(session), absolute_paths=False)
+    finally:
+        app.close()
+    assert '"attribute_display_unit": "st__"' in session.read_text()
+    restored = GlueApplication.restore_session(str(session), show=False)
+    try:
+        (viewer,) = restored.viewers[0]
+        layer = viewer.state.layers[0]
+        assert (layer.attribute.label, layer.attribute_display_unit) == ("image", "ct")
+    finally:
+        restored.close()

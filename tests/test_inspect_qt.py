@@ -11,7 +11,7 @@ from glue_skybkg.qt.bin_grid_overlay import remove_bin_grid
 from glue_skybkg.qt.entries_panel import EntriesPanel
 from glue_skybkg.qt.estimate_dialog import EstimateDialog
 from glue_skybkg.qt.profile_panel import ProfilePanel
-from glue_skybkg.qt.stats_panel import StatisticsPanel
+from glue_skybkg.qt.stats_dock import statistics_docks
 from glue_skybkg.qt.text_panel import TextPanel
 
 
@@ -60,7 +60,8 @@ def test_inspection_actions_from_the_layer_menu(glue_app, glue_products, reporte
     assert dialog.settings()["ignored_planes"] == ["BAD", "DETECTED", "NO_DATA"]
     dialog.bin_size.setValue(64)
     dialog.accept()
-    stats = [w for w in inspect_actions.open_windows if isinstance(w, StatisticsPanel)][-1]
+    (dock,) = statistics_docks(glue_app)
+    stats = dock.panel
     assert (
         stats.component.currentText() == "background - re-estimate (64 px, meanclip, akima_spline)"
     )

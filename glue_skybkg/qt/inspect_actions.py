@@ -24,7 +24,7 @@ from .entries_panel import EntriesPanel
 from .estimate_dialog import EstimateDialog
 from .notify import report_error
 from .profile_panel import ProfilePanel
-from .stats_panel import StatisticsPanel
+from .stats_dock import show_statistics
 from .text_panel import TextPanel
 
 __all__ = [
@@ -158,7 +158,7 @@ def run_re_estimate(data: Data, data_collection: Any, settings: dict) -> Any:
         if result.difference is None:
             return result
         show_component(app, data, result.difference.label, "linear")
-        _keep(StatisticsPanel(data, result.difference.label))
+        show_statistics(app, data, result.difference.label)  # the dock, as everywhere
         return result
     except Exception as exc:  # reported to the user
         report_error(RE_ESTIMATE, exc)
