@@ -93,13 +93,14 @@ def test_double_clicks_open_the_detector(qtbot, glue_app, client, sample, report
         dblclick, xdata, ydata = True, x, y
 
     _on_mosaic_double_click(glue_app, image_viewer, DoubleClick)
-    calexp = glue_app.data_collection["calexp"]
+    calexp = glue_app.data_collection[f"calexp_{VISIT}_75"]  # named by data id
     assert calexp.meta["provenance"]["data_id"] == {"visit": VISIT, "detector": 75}
     assert "background" in [c.label for c in calexp.components]  # attached, as Fetch does
     table_viewer = next(v for v in glue_app.viewers[0] if type(v).__name__ == "TableViewer")
     row_of_94 = table_viewer.model.index(4, 0)
     _on_row_double_click(glue_app, table_viewer, table, row_of_94)
-    background = glue_app.data_collection["calexpBackground"]  # 94 has no calexp in the sample
+    # 94 has no calexp in the sample
+    background = glue_app.data_collection[f"calexpBackground_{VISIT}_94"]
     assert background.meta["provenance"]["data_id"] == {"visit": VISIT, "detector": 94}
     assert reported_errors == []
 

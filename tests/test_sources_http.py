@@ -133,6 +133,7 @@ def test_401_tells_how_to_get_a_token(httpserver, tmp_path, monkeypatch):
     assert "No token was found" in text
     assert "https://data.lsst.cloud/auth/tokens" in text
     assert "ACCESS_TOKEN" in text
+    assert "Token field of glue's Plugins ▸ Sky backgrounds… dialog" in text  # GUI words too
 
 
 def test_token_goes_only_to_the_service_hosts(httpserver, tmp_path):

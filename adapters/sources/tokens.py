@@ -12,8 +12,9 @@ TOKEN_ENV_VARS = ("ACCESS_TOKEN", "BUTLER_RUBIN_ACCESS_TOKEN")
 
 TOKEN_HELP = (
     "Create a token at https://data.lsst.cloud/auth/tokens (scopes read:tap and read:image) "
-    "and set it before starting Python: export ACCESS_TOKEN=<token>, or pass token=... "
-    "to the source."
+    "and type it into the Token field of glue's Plugins ▸ Sky backgrounds… dialog, or set it "
+    "before starting: export ACCESS_TOKEN=<token> (in Python, token=... to the source also "
+    "works)."
 )
 """What to tell a user whose request was refused for want of a valid token."""
 
