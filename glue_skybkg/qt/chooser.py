@@ -1,7 +1,8 @@
 """A non-modal "pick one dataset" dialog for the right-click actions.
 
 Non-modal so that nothing blocks glue's window (or a headless test); the choice is handed to
-a callback when the user presses OK.
+a callback when the user presses OK, and what the callback raises is reported under the
+chooser's title (it runs from the OK button, outside the action that opened the chooser).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from qtpy.QtWidgets import (
     QListWidgetItem,
     QVBoxLayout,
 )
+
+from .notify import report_error
 
 __all__ = ["DataChooser", "choose_data"]
 
@@ -91,10 +94,19 @@ def choose_data(
     """Hand the dataset the user picks to ``then``; one candidate is taken as is.
 
     Returns ``then``'s result when nothing had to be asked, else the open
-    :class:`DataChooser` (``ask_for_one`` asks even for a single candidate).
+    :class:`DataChooser` (``ask_for_one`` asks even for a single candidate).  A failure of
+    ``then`` is reported under ``title`` (its result is then None).
     """
+
+    def reported(choice: Data) -> Any:
+        try:
+            return then(choice)
+        except Exception as exc:  # reported to the user, never raised into Qt's event loop
+            report_error(title, exc)
+            return None
+
     if len(candidates) == 1 and not ask_for_one:
-        return then(candidates[0][0])
-    dialog = DataChooser(parent, title, prompt, candidates, then)
+        return reported(candidates[0][0])
+    dialog = DataChooser(parent, title, prompt, candidates, reported)
     dialog.show()
     return dialog
