@@ -114,13 +114,16 @@ def test_opening_the_examples_with_an_empty_cache_shows_progress(qapp, tmp_path,
         butler = importlib.util.find_spec("lsst.daf.butler") is not None
         assert total == 5 + len(full_visit_tasks()) + butler
         assert sorted(done for done, *_ in seen) == list(range(total + 1))
-        # shown from the first step on, closed after the last; its bar never goes back
-        # (steps finish in two threads)
-        assert all(shown for *_, shown, _ in seen[:-1])
-        assert seen[-1] == (total, total, False, None)
-        values = [value for *_, value in seen[:-1]]
-        assert values == sorted(values)
-        assert values[-1] >= total - 2
+        # each step further than the last shows (two threads finish steps, so some arrive
+        # late and are passed over); the dialog is up until the last step closes it
+        furthest, applied = -1, []
+        for done, _, shown, value in seen:
+            if done > furthest:
+                applied.append((done, shown, value))
+                furthest = done
+        assert applied[-1] == (total, False, None)
+        assert all(shown and value == done for done, shown, value in applied[:-1])
+        assert len(applied) >= 3  # the start, steps between, the end: the bar moves
         assert not [d for d in app.findChildren(QProgressDialog) if d.isVisible()]
         assert _views(app) == [
             ("calexp_512055_75", "calexp_512055_75", "image"),

@@ -24,6 +24,7 @@ class SampleProgress(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.dialog: QProgressDialog | None = None
+        self._latest = -1  # the furthest step shown of the current generation
         self.stepped.connect(self._show)
 
     def __call__(self, done: int, total: int, step: str) -> None:
@@ -36,8 +37,11 @@ class SampleProgress(QObject):
     def _show(self, done: int, total: int, step: str) -> None:
         if QApplication.instance() is None:
             return
-        if self.dialog is not None and done < self.dialog.value():
-            return  # a step from the other thread queued behind a later one
+        if done == 0:
+            self._latest = -1  # a generation starts
+        if done <= self._latest:
+            return  # a step from the other thread queued behind a later one (or the last)
+        self._latest = done
         if self.dialog is None:
             self.dialog = QProgressDialog("", "", 0, total)
             self.dialog.setWindowTitle(TITLE)
