@@ -24,7 +24,7 @@ from skybkg_adapters import SkybkgError
 from .. import actions
 from ..display import apply_preset, component_layer, viewer_title
 from ..fetching import add_products
-from ..gluedata import BACKGROUND, IMAGE, RESTORED, data_bbox
+from ..gluedata import BACKGROUND, IMAGE, RESTORED
 from .fetch_form import FetchForm
 from .histogram import HistogramFigure
 from .inspect_form import InspectForm
@@ -193,12 +193,8 @@ class SkyPanel:
         return [d for d in self.app.data_collection if d.meta.get("skybkg_kind") == "exposure"]
 
     def _same_grid(self) -> list[Data]:
-        data = self.data
-        return [
-            d
-            for d in self._exposures()
-            if d is not data and d.shape == data.shape and data_bbox(d) == data_bbox(data)
-        ]
+        # the one pixel-grid rule (same bbox and sky, or data id) of every front end
+        return actions.difference_candidates(self.data, self.app.data_collection)
 
     def refresh(self) -> None:
         """Bring the choices up to date with the data (new images, new components)."""
