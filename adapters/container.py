@@ -468,6 +468,10 @@ class SkyImage:
     ) -> None:
         self._scaling = _Lazy(value)
 
+    def deferred_photometric_scaling(self) -> Callable[[], PhotometricScaling | None]:
+        """A callable giving :attr:`photometric_scaling` when called (read only then)."""
+        return self._scaling.get
+
     @property
     def detector(self) -> Any:
         """The detector's focal-plane geometry (a ``DetectorGeometry``), or None (coadds).

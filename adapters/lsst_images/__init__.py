@@ -7,9 +7,10 @@ a focal-plane geometry. ``_archive`` (the FITS container: JSON and INDEX HDUs, a
 references) and ``_tree`` (JSON nodes with their paths, schema versions) are the internals.
 """
 
-from . import detector, fields, reader
+from . import detector, fields, reader, writer
 from .detector import *
 from .fields import *
 from .reader import *
+from .writer import *
 
-__all__ = [*detector.__all__, *fields.__all__, *reader.__all__]
+__all__ = [*detector.__all__, *fields.__all__, *reader.__all__, *writer.__all__]

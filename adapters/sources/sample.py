@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..container import BackgroundModel, Provenance, SkyImage
+from ..container import BackgroundMap, BackgroundModel, Provenance, SkyImage
+from ..dataset_types import parent_and_component
 from .base import load_product
 from .data_id import DataId
 
@@ -44,8 +45,11 @@ class SampleSource:
     def __repr__(self) -> str:
         return f"SampleSource({self.spec!r})"
 
-    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
-        """The sample's ``dataset_type`` for ``data_id``; ProductNotFound lists the valid ids."""
-        path = self.sample.path(dataset_type, data_id)
+    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel | BackgroundMap:
+        """The sample's ``dataset_type`` for ``data_id``; ProductNotFound lists the valid ids.
+
+        A component (``visit_image.backgrounds``) is read from its parent's file.
+        """
+        path = self.sample.path(parent_and_component(dataset_type)[0], data_id)
         provenance = Provenance(self.spec, dataset_type, dict(data_id), path.as_uri())
         return load_product(path, dataset_type, provenance)
