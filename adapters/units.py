@@ -278,16 +278,24 @@ def _refusal(
     background_unit: u.UnitBase | None = None,
 ) -> str:
     given = f"in {background_unit}" if background_unit is not None else "in instrumental units"
-    why = (
-        "its attached calibration is the identity (DP1 visit images carry PhotoCalib = 1 once "
-        "their pixels are in nJy; the real calibration is in the visit_summary dataset)"
-        if scaling is not None and scaling.is_identity
-        else "it carries no photometric scaling"
+    factor = (
+        "give the calibration as a factor (nJy per count), e.g. calibration=1.99; the result "
+        "is then labelled approximate."
     )
+    if scaling is not None and scaling.is_identity:
+        why = (
+            "its attached calibration is the identity (DP1 visit images carry PhotoCalib = 1 "
+            "once their pixels are in nJy; the real calibration is in the visit_summary "
+            "dataset)"
+        )
+        advice = (
+            "Fetch the image from a Butler that has its visit_summary (the calibration is "
+            f"then read from the detector's row), or {factor}"
+        )
+    else:
+        why = "the image carries no photometric scaling"
+        advice = factor[0].upper() + factor[1:]
     return (
         f"the image is in {image_unit} but its background is {given}, and {why}. Adding them "
-        "would be wrong by the photometric calibration, so nothing was added. Fetch the image "
-        "from a Butler that has its visit_summary (the calibration is then read from the "
-        "detector's row), or give the calibration as a factor (nJy per count), e.g. "
-        "calibration=1.99; the result is then labelled approximate."
+        f"would be wrong by the photometric calibration, so nothing was added. {advice}"
     )

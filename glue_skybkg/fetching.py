@@ -32,8 +32,11 @@ SOURCE_KINDS = ("Sample data set", "Folder", "Butler repository", "RSP TAP servi
 PRODUCT_KINDS = {
     "visit": ("calexp", "calexpBackground"),
     "coadd": ("deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background"),
+    "dp2_visit": ("visit_image",),
+    "dp2_coadd": ("deep_coadd",),
 }
-"""The notebook's two product sets: a visit image + its background, and the coadd triple."""
+"""The product sets: the notebook's visit image + its background and coadd triple (DP0.2),
+and DP2's visit image and coadd, whose files carry their named backgrounds."""
 
 PRODUCT_LABELS = {
     "visit": "Visit image + background (calexp, calexpBackground)",

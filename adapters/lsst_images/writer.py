@@ -36,6 +36,7 @@ from astropy.io.fits.verify import VerifyWarning
 from ..atomic import atomic_output
 from ..container import BackgroundMap, SkyImage
 from ..geometry import BBox
+from ..lsst_fits.tiles import compress_row_tiles
 from ..units import PhotometricScaling
 from ._archive import FORMAT_VERSION, open_archive
 from ._tree import Node
@@ -92,7 +93,7 @@ class _Arrays:
 
     def __init__(self, compression: Compression):
         self.compression = compression
-        self.hdus: list[fits.ImageHDU | fits.CompImageHDU] = []
+        self.hdus: list[fits.ImageHDU | fits.CompImageHDU | fits.BinTableHDU] = []
         self._count: dict[str, int] = {}
 
     def add(
@@ -112,9 +113,14 @@ class _Arrays:
         if ver > 1:
             header["EXTVER"] = ver
         header["DATE"] = (_now(), "UTC date this HDU was written.")
-        hdu: fits.ImageHDU | fits.CompImageHDU
+        hdu: fits.ImageHDU | fits.CompImageHDU | fits.BinTableHDU
         if self.compression is None:
             hdu = fits.ImageHDU(array, header)
+        elif tile_rows and array.ndim == 2:
+            # the afw writer's deflate (a fast level, in a thread pool); astropy's takes
+            # about 5 s per 4k x 4k plane at level 9 for little gain on noisy floats
+            del header["EXTNAME"]
+            hdu = compress_row_tiles(array, header, name)
         else:
             tile = (1, array.shape[-1]) if tile_rows and array.ndim == 2 else array.shape
             # quantize_level=0 is lossless for floats: astropy then writes NOISEBIT = 0
@@ -480,7 +486,7 @@ def _assemble(schema_url: str, tree: dict[str, Any], arrays: _Arrays) -> bytes:
         for hdu in arrays.hdus:
             raw = _hdu_bytes(hdu)
             head = _header_length(raw)
-            compressed = isinstance(hdu, fits.CompImageHDU)
+            compressed = isinstance(hdu, fits.CompImageHDU) or bool(hdu.header.get("ZIMAGE"))
             ver = hdu.header.get("EXTVER", 1)
             rows.append(
                 (

@@ -18,6 +18,7 @@ from skybkg_adapters import GridMismatch, SkybkgError
 from .. import actions
 from ..display import apply_preset, component_layer
 from ..gluedata import BACKGROUND, RESTORED, data_bbox
+from .calibration import with_calibration
 from .display import find_application, show_component
 from .notify import report_error
 from .stats_panel import StatisticsPanel
@@ -113,10 +114,17 @@ def show_background(data: Data, data_collection: Any) -> list:
 
 
 def restore_background(data: Data, data_collection: Any) -> Any:
-    """Add ``image + background`` (once) and show it with the notebook preset."""
+    """Add ``image + background`` (once) and show it with the notebook preset.
+
+    Where the background cannot be put in the image's unit (a DP1 visit image), the user
+    is offered to give the calibration (:func:`.calibration.with_calibration`).
+    """
     try:
-        actions.restore_background(data, data_collection)
-        return show_component(find_application(data_collection), data, RESTORED, "notebook")
+        cid = with_calibration(
+            RESTORE_BACKGROUND,
+            lambda c: actions.restore_background(data, data_collection, calibration=c),
+        )
+        return show_component(find_application(data_collection), data, cid.label, "notebook")
     except Exception as exc:  # reported to the user
         report_error(RESTORE_BACKGROUND, exc)
         return None

@@ -25,6 +25,7 @@ from ..actions import (
     background_histogram,
     background_statistics,
     default_component,
+    semantics_note,
 )
 from .notify import report_error
 
@@ -126,7 +127,8 @@ class StatisticsPanel(QWidget):
         except Exception as exc:  # any failure is shown in the panel's reporter, not raised
             report_error("Background statistics", exc)
             return
-        self.text.setPlainText(self.statistics.format())
+        note = semantics_note(self.data, label)  # DP2 splines: afw vs lsst-images
+        self.text.setPlainText(self.statistics.format() + (f"\n{note}" if note else ""))
         self.figure.clear()
         axes = self.figure.add_subplot()
         if counts.sum():

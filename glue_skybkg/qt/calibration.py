@@ -1,0 +1,47 @@
+"""Asking for a calibration when a background cannot be put in its image's unit.
+
+A DP1 visit image is in nJy while its background is in counts, and the image's attached
+calibration is the identity: the actions refuse (:class:`~skybkg_adapters.UnitMismatch`)
+rather than add the two. :func:`with_calibration` then shows the reason and offers to give
+the calibration as a factor; the result is named approximate. :func:`ask_calibration` asks
+(tests replace it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from skybkg_adapters import UnitMismatch
+
+__all__ = ["ask_calibration", "with_calibration"]
+
+
+def ask_calibration(title: str, why: str) -> float | None:
+    """Ask for a calibration factor (nJy per count) after a refusal; None if cancelled."""
+    from qtpy.QtWidgets import QInputDialog
+
+    value, ok = QInputDialog.getDouble(
+        None,
+        title,
+        f"{why}\n\nCalibration (nJy per count); the result will be labelled approximate:",
+        1.0,
+        1e-12,
+        1e12,
+        6,
+    )
+    return value if ok else None
+
+
+def with_calibration(title: str, make: Callable[[float | None], Any]) -> Any:
+    """``make(None)``; on a unit refusal, ``make(factor)`` with a factor the user gives.
+
+    A cancelled question re-raises the refusal, which the caller reports.
+    """
+    try:
+        return make(None)
+    except UnitMismatch as exc:
+        factor = ask_calibration(title, str(exc))
+        if factor is None:
+            raise
+        return make(factor)
