@@ -22,7 +22,7 @@ from .geometry import BBox
 from .masks import plane_bits
 from .semantics import SEMANTICS, checked_dtype, checked_semantics
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
-from .units import PhotometricScaling
+from .units import PhotometricScaling, background_conversion
 
 __all__ = [
     "BackgroundLayer",
@@ -510,6 +510,69 @@ class SkyImage:
     def bbox(self) -> BBox:
         """``(x0, y0, width, height)`` in parent pixels."""
         return BBox.from_shape(self.image.shape, self.xy0)
+
+    def background_in_image_unit(
+        self,
+        name: str,
+        bbox: BBox | Iterable[int] | None = None,
+        *,
+        calibration: float | PhotometricScaling | None = None,
+        semantics: str | None = None,
+    ) -> np.ndarray:
+        """Named background ``name`` over ``bbox`` (default: the image), in the image's unit.
+
+        Converted as :func:`~skybkg_adapters.units.background_conversion` says (a DP2
+        background in electrons times the photometric scaling, pixel by pixel where it
+        varies); ``calibration`` is a factor the caller gives instead. float32.
+
+        Raises
+        ------
+        UnitMismatch
+            No way to put the background in the image's unit (the message says why).
+        """
+        box = self.bbox if bbox is None else BBox.coerce(bbox)
+        model = self.backgrounds[name]
+        change = background_conversion(
+            self.unit,
+            model.unit,
+            self.photometric_scaling,
+            visit_level=self.has_detector(),
+            calibration=calibration,
+        )
+        values = model.render(box, semantics=semantics)
+        return values if change.is_identity else change.apply(values, box)
+
+    def apply_background(
+        self,
+        name: str | None,
+        bbox: BBox | Iterable[int] | None = None,
+        *,
+        calibration: float | PhotometricScaling | None = None,
+        semantics: str | None = None,
+    ) -> np.ndarray:
+        """The image as if background ``name`` had been subtracted instead: a new array.
+
+        As lsst-images' ``apply_background(name)``: ``image + subtracted - name`` over
+        ``bbox`` (default: the whole image; any box inside it, so cutouts work), both
+        backgrounds in the image's unit (:meth:`background_in_image_unit`). ``name`` None
+        restores the subtracted background (``image + subtracted``). The image itself is
+        never modified.
+        """
+        box = self.bbox if bbox is None else BBox.coerce(bbox)
+        rows, cols = self.bbox.slices(box)
+        out = np.array(self.image[rows, cols], dtype=np.float32)
+        subtracted = self.backgrounds.subtracted
+        if name is not None and name == subtracted:
+            return out
+        if name is None and subtracted is None:
+            raise ValueError("no background was subtracted from this image: nothing to restore")
+        for used, sign in ((subtracted, 1), (name, -1)):
+            if used is not None:
+                values = self.background_in_image_unit(
+                    used, box, calibration=calibration, semantics=semantics
+                )
+                out += values if sign > 0 else -values
+        return out
 
     def mask_bits(self, *planes: str) -> int:
         """The OR of the bits of the named mask planes; unknown names raise KeyError."""

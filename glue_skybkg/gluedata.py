@@ -502,23 +502,11 @@ class ApplyBackgroundLink(DerivedImageLink):
             )
         full = data_bbox(data)
         region = self.region or full
-        rows, cols = full.slices(region)
-        pixels = np.asarray(inputs[0], dtype=np.float32)
-        out = np.full(full.shape, np.nan, np.float32) if region != full else pixels.copy()
-        if region != full:
-            out[rows, cols] = pixels[rows, cols]
-        for name, sign in ((self.subtracted, 1.0), (self.chosen, -1.0)):
-            if name is None:
-                continue
-            model = image.backgrounds[name]
-            values = model.render(region)
-            change = conversion(data, IMAGE, data, named_label(name), self.calibration)
-            if not change.is_identity:
-                values = change.apply(values, region)
-            if sign > 0:
-                out[rows, cols] += values
-            else:
-                out[rows, cols] -= values
+        applied = image.apply_background(self.chosen, region, calibration=self.calibration)
+        if region == full:
+            return applied
+        out = np.full(full.shape, np.nan, np.float32)
+        out[full.slices(region)] = applied
         return out
 
     def __gluestate__(self, context) -> dict:

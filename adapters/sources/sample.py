@@ -48,8 +48,15 @@ class SampleSource:
     def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel | BackgroundMap:
         """The sample's ``dataset_type`` for ``data_id``; ProductNotFound lists the valid ids.
 
-        A component (``visit_image.backgrounds``) is read from its parent's file.
+        A component (``visit_image.backgrounds``) is read from its parent's file; the DP2
+        products are written from the DP0.2 ones the first time they are asked for.
         """
-        path = self.sample.path(parent_and_component(dataset_type)[0], data_id)
+        from ..sample import DP2_DATASET_TYPES, dp2_path  # loaded with the sample already
+
+        parent = parent_and_component(dataset_type)[0]
+        if parent in DP2_DATASET_TYPES:
+            path = dp2_path(self.sample, parent, data_id)
+        else:
+            path = self.sample.path(parent, data_id)
         provenance = Provenance(self.spec, dataset_type, dict(data_id), path.as_uri())
         return load_product(path, dataset_type, provenance)

@@ -21,7 +21,15 @@ from skybkg_adapters import atomic_output
 
 from ..analysis import BackgroundStats, zscale_limits
 
-__all__ = ["Section", "downsample", "save_histogram", "save_image", "write_html"]
+__all__ = [
+    "Panel",
+    "Section",
+    "downsample",
+    "save_histogram",
+    "save_image",
+    "save_panels",
+    "write_html",
+]
 
 # pixels a side shown: about what the saved figure can resolve, so nothing is wasted
 _DISPLAY_PIXELS = 700
@@ -126,6 +134,57 @@ def save_image(
     if block > 1:
         note += f"; {block}x{block} block means"
     fig.text(0.02, 0.015, note, fontsize=7)
+    return _save(fig, Path(path))
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One image of a :func:`save_panels` figure: pixels, title, stretch, colour-bar unit."""
+
+    array: np.ndarray
+    title: str
+    stretch: str = "linear"
+    unit: Any = None
+
+
+def save_panels(
+    path: str | Path, panels: Sequence[Panel], *, title: str, xy0: tuple[int, int] = (0, 0)
+) -> Path:
+    """Several images of one frame side by side in one PNG (zscale of each displayed image).
+
+    One figure for several images costs one draw: the limits come from the block-averaged
+    images shown, not the full-resolution ones (:func:`save_image` uses those).
+    """
+    from astropy.visualization import AsinhStretch, ImageNormalize, LinearStretch
+
+    plt = _pyplot()
+    columns = min(len(panels), 3)
+    rows = -(-len(panels) // columns)
+    fig = plt.figure(figsize=(4.2 * columns, 3.9 * rows + 0.4))
+    fig.suptitle(title, fontsize=11)
+    for index, panel in enumerate(panels):
+        shown, block = downsample(panel.array)
+        vmin, vmax = zscale_limits(shown)
+        if not vmax > vmin:
+            vmin, vmax = float(np.nanmin(shown)), float(np.nanmax(shown)) + 1e-6
+        stretch = AsinhStretch() if panel.stretch == "asinh" else LinearStretch()
+        height, width = panel.array.shape
+        extent = (xy0[0] - 0.5, xy0[0] + width - 0.5, xy0[1] - 0.5, xy0[1] + height - 0.5)
+        ax = fig.add_subplot(rows, columns, index + 1)
+        im = ax.imshow(
+            shown,
+            origin="lower",
+            cmap="gray",
+            norm=ImageNormalize(vmin=vmin, vmax=vmax, stretch=stretch),
+            extent=extent,
+            interpolation="nearest",
+        )
+        ax.set_title(panel.title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        bar.ax.tick_params(labelsize=7)
+        bar.ax.set_xlabel(f"{panel.unit}" if panel.unit is not None else "value", fontsize=8)
+    fig.subplots_adjust(left=0.06, right=0.95, bottom=0.06, top=0.88, wspace=0.45, hspace=0.35)
     return _save(fig, Path(path))
 
 
