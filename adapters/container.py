@@ -566,12 +566,19 @@ class SkyImage:
             return out
         if name is None and subtracted is None:
             raise ValueError("no background was subtracted from this image: nothing to restore")
+        adjustment = None
         for used, sign in ((subtracted, 1), (name, -1)):
-            if used is not None:
-                values = self.background_in_image_unit(
-                    used, box, calibration=calibration, semantics=semantics
-                )
-                out += values if sign > 0 else -values
+            if used is None:
+                continue
+            values = self.background_in_image_unit(
+                used, box, calibration=calibration, semantics=semantics
+            )
+            if adjustment is None:
+                adjustment = values if sign > 0 else -values
+            else:
+                adjustment -= values
+        # one combined adjustment, added once: lsst-images' order of operations, bit for bit
+        out += adjustment
         return out
 
     def mask_bits(self, *planes: str) -> int:

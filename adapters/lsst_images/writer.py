@@ -36,6 +36,7 @@ from astropy.io.fits.verify import VerifyWarning
 from ..atomic import atomic_output
 from ..container import BackgroundMap, SkyImage
 from ..geometry import BBox
+from ..lsst_fits.headers import metadata_cards
 from ..lsst_fits.tiles import compress_row_tiles
 from ..units import PhotometricScaling
 from ._archive import FORMAT_VERSION, open_archive
@@ -108,7 +109,8 @@ class _Arrays:
         name = name.upper()
         ver = self._count[name] = self._count.get(name, 0) + 1
         array = np.ascontiguousarray(array)
-        header = fits.Header() if header is None else header.copy()
+        # only metadata: the structure (BITPIX, NAXISn, compression) is this HDU's own
+        header = fits.Header(list(metadata_cards(header)) if header is not None else [])
         header["EXTNAME"] = name
         if ver > 1:
             header["EXTVER"] = ver
