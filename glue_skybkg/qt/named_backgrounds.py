@@ -37,6 +37,7 @@ from skybkg_adapters import BBox, SkybkgError
 from .. import actions
 from ..display import apply_preset, component_layer
 from ..gluedata import data_bbox
+from ..products import sky_image
 from .calibration import with_calibration
 from .display import find_application, show_component
 from .layer_actions import _image_viewers_showing
@@ -165,7 +166,7 @@ class NamedBackgroundsDialog(QDialog):
     *Show as layer* and *Apply* act on the selected row. Closing deletes the dialog.
     """
 
-    COLUMNS = ("Name", "Subtracted", "Unit", "Description")
+    COLUMNS = ("Name", "Subtracted", "Unit", "Terms", "Description")
 
     def __init__(self, data: Data, data_collection: Any, parent: QWidget | None = None):
         super().__init__(parent)
@@ -181,19 +182,29 @@ class NamedBackgroundsDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        image = sky_image(data)
         for row, background in enumerate(listed):
+            terms = ""
+            if image is not None and background.name in image.backgrounds:
+                model = image.backgrounds[background.name]
+                terms = " + ".join(layer.label for layer in model.layers)
             cells = (
                 background.name,
-                "✓ subtracted" if background.subtracted else "",
+                "✓" if background.subtracted else "",
                 background.unit or "",
+                terms,
                 background.description,
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(background.description)
                 self.table.setItem(row, column, item)
-        self.table.resizeColumnsToContents()
+        self.table.setWordWrap(True)
+        for column in range(len(self.COLUMNS) - 1):
+            self.table.resizeColumnToContents(column)
+        # the description takes the width left and wraps, rather than scrolling sideways
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.resizeRowsToContents()
         self.table.verticalHeader().setVisible(False)
         if listed:
             self.table.selectRow(0)
@@ -215,7 +226,7 @@ class NamedBackgroundsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(note)
         layout.addLayout(buttons)
-        self.resize(760, 120 + 32 * max(len(listed), 2))
+        self.resize(900, 150 + 40 * max(len(listed), 2))
 
     def selected(self) -> str | None:
         """The name on the selected row (None without a selection)."""

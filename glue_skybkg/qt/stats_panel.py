@@ -80,6 +80,8 @@ class StatisticsPanel(QWidget):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setMinimumWidth(420)
+        # the block, its unit and a DP2 semantics note stay in view without scrolling
+        self.text.setMinimumHeight(12 * self.text.fontMetrics().lineSpacing())
         self.figure = Figure(figsize=(6, 4))
         self.canvas = FigureCanvasQTAgg(self.figure)
 
@@ -134,7 +136,8 @@ class StatisticsPanel(QWidget):
         if counts.sum():
             axes.stairs(counts, edges, fill=True, color="grey")
             axes.set_yscale("log")
-        axes.set_xlabel(f"{label} pixel value")
+        unit = f" [{self.statistics.unit}]" if self.statistics.unit else ""
+        axes.set_xlabel(f"{label} pixel value{unit}")
         axes.set_ylabel("pixels per bin")
         axes.set_title(f"{self.data.label}: {label} ({len(counts)} bins)", fontsize=9)
         self.figure.tight_layout()
