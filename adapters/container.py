@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from astropy import units as u
@@ -23,6 +23,8 @@ from .masks import plane_bits
 from .semantics import SEMANTICS, checked_dtype, checked_semantics
 from .styles import ApproxStyle, InterpStyle, UndersampleStyle
 from .units import PhotometricScaling, background_conversion
+
+_T = TypeVar("_T")
 
 __all__ = [
     "BackgroundLayer",
@@ -70,20 +72,20 @@ class Provenance:
         )
 
 
-class _Lazy:
-    """A plane read on first access (mask and variance are often never looked at)."""
+class _Lazy(Generic[_T]):
+    """A part read on first access (mask and variance are often never looked at)."""
 
-    def __init__(self, value: np.ndarray | Callable[[], np.ndarray] | None):
+    def __init__(self, value: _T | Callable[[], _T | None] | None):
         self._value = value
 
-    def get(self) -> np.ndarray | None:
+    def get(self) -> _T | None:
         if callable(self._value):
             self._value = self._value()
         return self._value
 
     @property
     def present(self) -> bool:
-        """Whether there is a plane (read or not): answered without reading it."""
+        """Whether there is a part (read or not): answered without reading it."""
         return self._value is not None
 
 
@@ -437,8 +439,8 @@ class SkyImage:
         if image.ndim != 2:
             raise ValueError(f"an image must be 2-D; got shape {image.shape}")
         self.image = image
-        self._mask = _Lazy(mask)
-        self._variance = _Lazy(variance)
+        self._mask: _Lazy[np.ndarray] = _Lazy(mask)
+        self._variance: _Lazy[np.ndarray] = _Lazy(variance)
         self.mask_planes: dict[str, int] = dict(mask_planes or {})
         self.xy0: tuple[int, int] = (int(xy0[0]), int(xy0[1]))
         self.wcs: WCS | None = wcs
@@ -446,8 +448,8 @@ class SkyImage:
         self.unit: u.UnitBase | None = None if unit is None else u.Unit(unit)
         self.provenance = provenance
         self.backgrounds = backgrounds if backgrounds is not None else BackgroundMap()
-        self._scaling = _Lazy(photometric_scaling)
-        self._detector = _Lazy(detector)
+        self._scaling: _Lazy[PhotometricScaling] = _Lazy(photometric_scaling)
+        self._detector: _Lazy[Any] = _Lazy(detector)
         self.band = band
         self.ids: Mapping[str, Any] = MappingProxyType(dict(ids or {}))
         self.tree = tree
@@ -578,6 +580,7 @@ class SkyImage:
             else:
                 adjustment -= values
         # one combined adjustment, added once: lsst-images' order of operations, bit for bit
+        assert adjustment is not None  # at least one of the two is named (checked above)
         out += adjustment
         return out
 

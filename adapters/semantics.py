@@ -34,7 +34,7 @@ def checked_dtype(dtype: DTypeLike) -> np.dtype:
         result = None
     if result not in RENDER_DTYPES:
         raise RenderError(f"dtype must be float32 or float64; got {dtype!r}")
-    return result  # type: ignore[return-value]
+    return result
 
 
 def checked_semantics(semantics: str) -> Semantics:

@@ -209,6 +209,11 @@ def write_background(path: str | os.PathLike, bkg: BackgroundModel) -> None:
     """
     hdus: list[fits.PrimaryHDU | fits.ImageHDU] = []
     for layer in bkg.layers:
+        if not isinstance(layer, BackgroundLayer):
+            raise TypeError(
+                "this is a DP2 (lsst-images) field background, not an afw BackgroundList; "
+                "write it with write_lsst_images"
+            )
         for role, data in (
             ("image", layer.values),
             ("mask", layer.mask),

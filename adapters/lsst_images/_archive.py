@@ -30,18 +30,20 @@ import numpy as np
 from astropy.io import fits
 from astropy.io.fits.verify import VerifyError, VerifyWarning
 from astropy.utils.exceptions import AstropyUserWarning
+from numpy.typing import DTypeLike
 
 from ..errors import FormatError
 from ..lsst_fits.tiles import decompress_row_tiles
 from ._tree import Node
 
+# what cfitsio raises on a damaged tile (astropy's private class; a future astropy may move it)
+_CFITSIO: tuple[type[Exception], ...]
 try:
     from astropy.io.fits.hdu.compressed._compression import CfitsioException
-except ImportError:  # private in astropy; a future astropy may move it
 
-    class CfitsioException(Exception):  # noqa: N818 - mirrors astropy's name
-        """Stand-in so the except clauses below stay valid."""
-
+    _CFITSIO = (CfitsioException,)
+except ImportError:
+    _CFITSIO = ()
 
 __all__ = [
     "FORMAT_VERSION",
@@ -70,11 +72,11 @@ _DAMAGE = (
     OSError,
     EOFError,
     zlib.error,
-    CfitsioException,
     RuntimeError,
     UnicodeDecodeError,
     OverflowError,
     MemoryError,
+    *_CFITSIO,
 )
 _INDEX_COLUMNS = ("EXTNAME", "EXTVER", "XTENSION", "ZIMAGE", "HDRADDR", "DATADDR", "DATSIZE")
 
@@ -172,7 +174,7 @@ class Archive:
         A reference is ``{"source", "shape", "datatype", "byteorder"}``, an inline array
         ``{"data", "datatype"}``.
         """
-        spec = node.object()
+        spec = node.mapping()
         if "source" in spec:
             return self._hdu_ref(node)
         if "data" in spec:
@@ -183,7 +185,7 @@ class Archive:
         )
 
     def _hdu_ref(self, node: Node) -> ArrayRef:
-        source = node["source"].str()
+        source = node["source"].text()
         match = _SOURCE.fullmatch(source)
         if match is None:
             raise node["source"].error(
@@ -202,14 +204,14 @@ class Archive:
             raise node["source"].error(
                 f"source {source!r} is HDU {index}, a {self.kinds[index]}, not an image array"
             )
-        shape = tuple(item.int() for item in node["shape"].items())
+        shape = tuple(item.integer() for item in node["shape"].items())
         dtype = _datatype(node["datatype"])
         byteorder = node.get("byteorder")
-        if byteorder is not None and byteorder.str() != "big":
+        if byteorder is not None and byteorder.text() != "big":
             raise byteorder.error(f"byteorder {byteorder.value!r}; FITS arrays are 'big'")
         return ArrayRef(node.path, shape, dtype, index=index)
 
-    def loader(self, ref: ArrayRef, want: np.dtype | None = None) -> Callable[[], np.ndarray]:
+    def loader(self, ref: ArrayRef, want: DTypeLike | None = None) -> Callable[[], np.ndarray]:
         """A zero-argument callable returning the array, native byte order, as ``want``.
 
         Inline arrays are returned as they are; HDU arrays are read when it is called,
@@ -220,6 +222,7 @@ class Archive:
             data = ref.data.astype(want)
             return lambda: data
         path, index, node = self.path, ref.index, ref.node
+        assert index is not None  # an array that is not inline lives in an HDU
 
         def load() -> np.ndarray:
             return read_hdu_array(path, index, ref, want, node)
@@ -236,7 +239,7 @@ class Archive:
 
 
 def _datatype(node: Node) -> np.dtype:
-    name = node.str()
+    name = node.text()
     if name not in {
         "bool",
         "uint8",
@@ -256,7 +259,7 @@ def _datatype(node: Node) -> np.dtype:
 
 def _inline(node: Node) -> ArrayRef:
     dtype = _datatype(node["datatype"])
-    raw = node["data"].list()
+    raw = node["data"].sequence()
     try:
         data = np.array(raw, dtype=dtype)
     except (ValueError, TypeError, OverflowError) as exc:

@@ -72,13 +72,13 @@ class Node:
             return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
-    def object(self) -> dict[str, Any]:
+    def mapping(self) -> dict[str, Any]:
         """The value, which must be a JSON object."""
         if not isinstance(self.value, dict):
             raise self.error(f"expected an object, found {_json_type(self.value)}")
         return self.value
 
-    def list(self) -> list[Any]:
+    def sequence(self) -> list[Any]:
         """The value, which must be a JSON list."""
         if not isinstance(self.value, list):
             raise self.error(f"expected a list, found {_json_type(self.value)}")
@@ -86,41 +86,41 @@ class Node:
 
     def has(self, key: str) -> bool:
         """Whether this object has ``key``."""
-        return key in self.object()
+        return key in self.mapping()
 
     def __getitem__(self, key: str | int) -> Node:
         if isinstance(key, int):
-            items = self.list()
+            items = self.sequence()
             if not 0 <= key < len(items):
                 raise self.error(f"has {len(items)} items; item {key} is missing")
             return Node(items[key], self._child_path(key), self.file)
-        mapping = self.object()
+        mapping = self.mapping()
         if key not in mapping:
             raise self.error(f"required key {key!r} is missing (keys: {sorted(mapping)})")
         return Node(mapping[key], self._child_path(key), self.file)
 
     def get(self, key: str) -> Node | None:
         """Child ``key``, or None if it is absent or JSON null."""
-        mapping = self.object()
+        mapping = self.mapping()
         if mapping.get(key) is None:
             return None
         return Node(mapping[key], self._child_path(key), self.file)
 
     def items(self) -> list[Node]:
         """The items of a list."""
-        return [self[i] for i in range(len(self.list()))]
+        return [self[i] for i in range(len(self.sequence()))]
 
     def members(self) -> dict[str, Node]:
         """The members of an object, by key."""
-        return {key: self[key] for key in self.object()}
+        return {key: self[key] for key in self.mapping()}
 
-    def str(self) -> str:
+    def text(self) -> str:
         """The value, which must be a string."""
         if not isinstance(self.value, str):
             raise self.error(f"expected a string, found {_json_type(self.value)}")
         return self.value
 
-    def int(self) -> int:
+    def integer(self) -> int:
         """The value, which must be an integer (not a boolean, not a float)."""
         if type(self.value) is not int:
             raise self.error(f"expected an integer, found {_json_type(self.value)} {self.value!r}")
@@ -136,7 +136,7 @@ class Node:
         """The value as an astropy unit (VOUnit first, as lsst-images); null is None."""
         if self.value is None:
             return None
-        text = self.str()
+        text = self.text()
         try:
             return parse_unit(text)
         except (ValueError, u.UnitsError) as exc:
@@ -148,20 +148,20 @@ class Node:
         Nodes whose schema this reader does not interpret (or that carry no ``schema_url``)
         are not checked, only read around.
         """
-        mapping = self.object()
+        mapping = self.mapping()
         url = mapping.get("schema_url")
         match = _SCHEMA_URL.match(url) if isinstance(url, str) else None
         if match is None or match["name"] not in KNOWN_SCHEMAS:
             return None
         name = match["name"]
         major, minor = KNOWN_SCHEMAS[name]
-        version = self["schema_version"].str()
+        version = self["schema_version"].text()
         parsed = _VERSION.match(version)
         if parsed is None:
             raise self["schema_version"].error(
                 f"schema_version {version!r} is not major.minor.patch"
             )
-        needed = self["min_read_version"].int()
+        needed = self["min_read_version"].integer()
         if needed > major:
             raise self["min_read_version"].error(
                 f"this {name} (schema_version {version}) needs a reader of major version "

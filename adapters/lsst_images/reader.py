@@ -97,8 +97,8 @@ def _open(path: str | os.PathLike) -> tuple[Archive, Node, str]:
     archive = open_archive(path)
     root = archive.tree
     name = root.check_version()
-    if name not in SCHEMAS:
-        url = root.object().get("schema_url", archive.primary.get("DATAMODL"))
+    if name is None or name not in SCHEMAS:
+        url = root.mapping().get("schema_url", archive.primary.get("DATAMODL"))
         raise root.error(f"schema {url!r} is not one this reader supports ({', '.join(SCHEMAS)})")
     return archive, root, name
 
@@ -112,7 +112,7 @@ def _read_image(archive: Archive, root: Node, name: str) -> SkyImage:
         raise image_node["data"].error(f"the image must be 2-d; the tree says shape {ref.shape}")
     image = archive.loader(ref, np.float32)()
     yx0 = image_node["yx0"]
-    xy0 = (yx0[1].int(), yx0[0].int())
+    xy0 = (yx0[1].integer(), yx0[0].integer())
     header = archive.header(ref) if ref.index is not None else fits.Header()
 
     variance_node = root["variance"]
@@ -138,7 +138,7 @@ def _read_image(archive: Archive, root: Node, name: str) -> SkyImage:
         band=_optional_str(root.get("band")),
         detector=_detector(archive, root.get("detector")),
         ids=_ids(root),
-        tree=MappingProxyType(root.object()),
+        tree=MappingProxyType(root.mapping()),
     )
 
 
@@ -168,7 +168,7 @@ def _mask(archive: Archive, node: Node, image: ArrayRef) -> tuple[dict[str, int]
     for plane in node["planes"].items():
         if plane.value is None:  # a placeholder: takes no bit on disk
             continue
-        name = plane["name"].str()
+        name = plane["name"].text()
         if name in planes:
             raise plane["name"].error(f"mask plane {name!r} is listed twice")
         planes[name] = len(planes)
@@ -185,7 +185,7 @@ def _mask(archive: Archive, node: Node, image: ArrayRef) -> tuple[dict[str, int]
 
 
 def _optional_str(node: Node | None) -> str | None:
-    return None if node is None else node.str()
+    return None if node is None else node.text()
 
 
 def _ids(root: Node) -> dict[str, Any]:
@@ -202,19 +202,21 @@ def _ids(root: Node) -> dict[str, Any]:
         ):
             value = obs.get(source)
             if value is not None:
-                ids[key] = value.str() if key in ("instrument", "physical_filter") else value.int()
+                ids[key] = (
+                    value.text() if key in ("instrument", "physical_filter") else value.integer()
+                )
     patch = root.get("patch")
     if patch is not None:
-        ids["patch"] = patch["id"].int()
+        ids["patch"] = patch["id"].integer()
     projection = root.get("sky_projection")
     frames = projection.get("pixel_to_sky") if projection else None
     frames = frames.get("frames") if frames else None
-    if frames is not None and frames.list() and isinstance(frames.value[0], dict):
+    if frames is not None and frames.sequence() and isinstance(frames.value[0], dict):
         frame = frames[0]
         for key in ("skymap", "tract", "instrument", "visit", "detector"):
             value = frame.get(key)
             if value is not None and key not in ids:
-                ids[key] = value.str() if key in ("skymap", "instrument") else value.int()
+                ids[key] = value.text() if key in ("skymap", "instrument") else value.integer()
     return ids
 
 
@@ -223,7 +225,7 @@ def _detector(archive: Archive, node: Node | None) -> Callable[[], Any] | None:
     if node is None:
         return None
     node.check_version()
-    value, path = node.object(), archive.path
+    value, path = node.mapping(), archive.path
     return lambda: detector_geometry_from_json(value, path, node_path=node.path)
 
 
@@ -250,9 +252,9 @@ def _backgrounds(archive: Archive, node: Node, provenance: Provenance) -> Backgr
     for name, text in (described.members() if described else {}).items():
         if name not in fields:
             raise text.error(f"describes {name!r}, which is not one of {sorted(fields)}")
-        descriptions[name] = text.str()
+        descriptions[name] = text.text()
     subtracted = node.get("subtracted")
-    chosen = subtracted.str() if subtracted else None
+    chosen = subtracted.text() if subtracted else None
     if chosen is not None and chosen not in fields:
         assert subtracted is not None
         raise subtracted.error(f"subtracted names {chosen!r}, not one of {sorted(fields)}")
@@ -268,7 +270,7 @@ def _backgrounds(archive: Archive, node: Node, provenance: Provenance) -> Backgr
 def _field(archive: Archive, node: Node) -> Field:
     """One node of a field tree (recursively for SUM and PRODUCT)."""
     node.check_version()
-    kind = node["field_type"].str()
+    kind = node["field_type"].text()
     try:
         if kind == "SPLINE":
             ref = archive.array_ref(node["data"])
@@ -307,7 +309,9 @@ def _vector(archive: Archive, node: Node) -> np.ndarray:
 def _box(node: Node) -> BBox:
     """A ``{"y": {"start", "stop"}, "x": {"start", "stop"}}`` box."""
     y, x = node["y"], node["x"]
-    box = BBox.from_half_open(x["start"].int(), x["stop"].int(), y["start"].int(), y["stop"].int())
+    box = BBox.from_half_open(
+        x["start"].integer(), x["stop"].integer(), y["start"].integer(), y["stop"].integer()
+    )
     if box.is_empty:
         raise node.error(f"box {tuple(box)} (x0, y0, width, height) is empty")
     return box
@@ -319,7 +323,7 @@ def _bounds(node: Node) -> BBox:
     Boxes, polygons (``{"type": "Polygon", "coordinates"}``: vertices may sit up to half a
     pixel outside the box) and cell-grid bounds (their ``bbox``) are supported.
     """
-    spec = node.object()
+    spec = node.mapping()
     if "y" in spec and "x" in spec:
         return _box(node)
     if spec.get("type") == "Polygon":

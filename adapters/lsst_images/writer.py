@@ -375,7 +375,7 @@ def _identity_nodes(image: SkyImage, schema: str) -> dict[str, Any]:
             }
     elif "patch" in ids:
         nodes["patch"] = {"id": int(ids["patch"])}
-    frame = {
+    frame: dict[str, Any] = {
         key: ids[key]
         for key in ("skymap", "tract", "instrument", "visit", "detector")
         if key in ids

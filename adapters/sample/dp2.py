@@ -55,7 +55,7 @@ DP2_DATASET_TYPES = {"visit_image": CALEXP_DATA_ID, "deep_coadd": COADD_DATA_ID}
 _FOLDER = "dp2"
 _MARKER = ".skybkg-dp2.json"
 _GRID = 32
-_COADD_BAND = COADD_DATA_ID["band"]
+_COADD_BAND = str(COADD_DATA_ID["band"])
 
 
 def _centres(start: int, length: int, n: int) -> np.ndarray:
@@ -87,7 +87,10 @@ def dp2_visit_image(calexp: SkyImage, background: BackgroundModel) -> SkyImage:
     subtracted = _grid_of(raw - calexp.image, box, _GRID)
     taken = subtracted.render(dtype=np.float32)
     sky_corr = SumField(
-        (_ripple(box, 2.5, 4, 5, u.electron, 11), ChebyshevField(box, [[-1.2]], u.electron))
+        (
+            _ripple(box, 2.5, 4, 5, u.electron, 11),
+            ChebyshevField(box, np.array([[-1.2]]), u.electron),
+        )
     )
     scale = np.float32(DP2_CALIBRATION)
     models = {
@@ -133,13 +136,13 @@ def dp2_coadd(coadd: SkyImage, tweak: BackgroundModel) -> SkyImage:
     # "object" is deliberately oversubtracted: the residual sky plus a little more
     object_field = SumField(
         (
-            ChebyshevField(box, [[level * 1.15, 0.02], [0.015, 0.0]], u.nJy),
+            ChebyshevField(box, np.array([[level * 1.15, 0.02], [0.015, 0.0]]), u.nJy),
             _ripple(box, 0.01, 8, 8, u.nJy, 23),
         )
     )
     pretty_field = SumField(
         (
-            ChebyshevField(box, [[level, 0.01], [0.008, 0.0]], u.nJy),
+            ChebyshevField(box, np.array([[level, 0.01], [0.008, 0.0]]), u.nJy),
             _ripple(box, 0.004, 4, 4, u.nJy, 29),
         )
     )

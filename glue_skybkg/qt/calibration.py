@@ -18,19 +18,28 @@ __all__ = ["ask_calibration", "with_calibration"]
 
 
 def ask_calibration(title: str, why: str) -> float | None:
-    """Ask for a calibration factor (nJy per count) after a refusal; None if cancelled."""
-    from qtpy.QtWidgets import QInputDialog
+    """Ask for a calibration factor (nJy per count) after a refusal; None if cancelled.
 
-    value, ok = QInputDialog.getDouble(
-        None,
-        title,
-        f"{why}\n\nCalibration (nJy per count); the result will be labelled approximate:",
-        1.0,
-        1e-12,
-        1e12,
-        6,
+    The refusal's reason is shown in full, wrapped, above the number.
+    """
+    from qtpy.QtWidgets import QInputDialog, QLabel
+
+    dialog = QInputDialog()
+    dialog.setWindowTitle(title)
+    dialog.setInputMode(QInputDialog.InputMode.DoubleInput)
+    dialog.setDoubleRange(1e-12, 1e12)
+    dialog.setDoubleDecimals(6)
+    dialog.setDoubleValue(1.0)
+    dialog.setLabelText(
+        f"{why[:1].upper()}{why[1:]}\n\nCalibration (nJy per count); the result will be "
+        "labelled approximate:"
     )
-    return value if ok else None
+    for label in dialog.findChildren(QLabel):
+        label.setWordWrap(True)  # the reason is a paragraph, not a one-line prompt
+    dialog.resize(620, dialog.sizeHint().height())
+    if not dialog.exec():
+        return None
+    return dialog.doubleValue()
 
 
 def with_calibration(title: str, make: Callable[[float | None], Any]) -> Any:

@@ -202,18 +202,21 @@ class NamedBackgroundsDialog(QDialog):
         self.table.setWordWrap(True)
         for column in range(len(self.COLUMNS) - 1):
             self.table.resizeColumnToContents(column)
+        header, rows = self.table.horizontalHeader(), self.table.verticalHeader()
+        assert header is not None  # a table always has both headers
+        assert rows is not None
         # the description takes the width left and wraps, rather than scrolling sideways
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header.setStretchLastSection(True)
+        rows.setVisible(False)
         self.table.resizeRowsToContents()
-        self.table.verticalHeader().setVisible(False)
         if listed:
             self.table.selectRow(0)
         self.show_button = QPushButton("Show as layer")
         self.apply_button = QPushButton("Apply (image + subtracted - this)")
         self.close_button = QPushButton("Close")
-        self.show_button.clicked.connect(self.show_selected)
-        self.apply_button.clicked.connect(self.apply_selected)
-        self.close_button.clicked.connect(self.close)
+        self.show_button.clicked.connect(lambda: None if self.show_selected() else None)
+        self.apply_button.clicked.connect(lambda: None if self.apply_selected() else None)
+        self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         for button in (self.show_button, self.apply_button, self.close_button):
             buttons.addWidget(button)
@@ -226,11 +229,18 @@ class NamedBackgroundsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(note)
         layout.addLayout(buttons)
-        self.resize(900, 150 + 40 * max(len(listed), 2))
+        self.table.setMinimumHeight(60 + 48 * max(len(listed), 2))
+        self.resize(1000, 200 + 48 * max(len(listed), 2))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802  (Qt's name)
+        """Re-wrap the descriptions to the new width."""
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()
 
     def selected(self) -> str | None:
         """The name on the selected row (None without a selection)."""
-        rows = self.table.selectionModel().selectedRows()
+        selection = self.table.selectionModel()
+        rows = selection.selectedRows() if selection is not None else []
         return self.names[rows[0].row()] if rows else None
 
     def show_selected(self) -> list:
