@@ -217,3 +217,32 @@ def test_dp2_recipes_survive_a_session_in_a_fresh_process(tmp_path, lsst_images_
     for key, values in expected.items():
         np.testing.assert_array_equal(arrays[key], values, err_msg=key)
     assert f"{plain.label}/{calibrated.label}" in arrays
+
+
+def test_the_entries_view_extends_to_dp2_terms(lsst_images_dir, dp2_render):
+    """Each term of a DP2 background is an entry: listed, shown alone, its bins drawn; the
+    terms add up to the background exactly.
+    """
+    from glue_skybkg import inspection
+
+    data = load_data(str(lsst_images_dir / "visit_05_offset.fits"))
+    actions.restore_background(data)  # attaches the subtracted one, skyCorr here
+    entries = inspection.background_entries(data)
+    assert [(e.interp, e.grid, e.nan_bins) for e in entries] == [
+        ("SPLINE 9x12", (9, 12), 0),
+        ("SPLINE 8x9", (8, 9), 0),
+        ("CHEBYSHEV 1x1", (1, 1), 0),
+    ]
+    terms = [data[inspection.show_entry(data, i)] for i in range(3)]
+    total = np.zeros_like(terms[0])
+    for term in terms:
+        total += term
+    np.testing.assert_array_equal(total, dp2_render("visit_05_offset.fits", "skyCorr", np.float32))
+    grid = inspection.bin_grid(data, 0)
+    spline = derived_link(data, BACKGROUND).model.field.operands[0]
+    np.testing.assert_array_equal(grid.x_centers, spline.x)
+    assert grid.x_edges[0] == data.meta["xy0"][0] - 0.5
+    assert grid.bin_of(*grid.x_centers[[3]], *grid.y_centers[[2]]) == (2, 3)
+    bins = data[inspection.add_bin_values(data, 0)]
+    row, col = 0, int(np.searchsorted(grid.x_edges, data.meta["xy0"][0] + 40.0)) - 1
+    assert bins[row, 40] == np.float32(spline.values[0, col])
