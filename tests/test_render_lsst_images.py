@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _gsl_reference import GslUnavailable, load_gsl, reference_grid
+from _gsl_reference import reference_grid
 from conftest import LSST_IMAGES_BACKGROUNDS
 from scipy.interpolate import Akima1DInterpolator
+from test_render import gsl  # noqa: F401  (the libgsl fixture: skips, saying why, without it)
 
 from skybkg_adapters import BackgroundMap, BBox, ProductField, SplineField, SumField
 from skybkg_adapters.render import _scipy_akima as akima
@@ -190,14 +191,6 @@ def test_the_thread_count_comes_from_the_environment(monkeypatch):
 # ------------------------------------------------- semantics="afw": against libgsl itself
 
 
-@pytest.fixture(scope="module")
-def gsl():
-    try:
-        return load_gsl()
-    except GslUnavailable as exc:
-        pytest.skip(f"libgsl is needed for the reference comparison: install libgsl27 ({exc})")
-
-
 def _splines(field):
     if isinstance(field, SplineField):
         yield field
@@ -237,7 +230,8 @@ def _akima_everywhere(spline: SplineField) -> bool:
         "background_map_01.fits:skyCorr[0]",  # 3x3: natural splines everywhere
     ],
 )
-def test_afw_semantics_equal_the_gsl_reference(label, gsl, read_dp2):
+@pytest.mark.usefixtures("gsl")
+def test_afw_semantics_equal_the_gsl_reference(label, read_dp2):
     spline = dict(_all_splines(read_dp2))[label]
     b = spline.bounds
     ours = spline.render(dtype=np.float32, semantics="afw")

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import warnings
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,11 +27,12 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from astropy.io.fits.verify import VerifyError, VerifyWarning
+from astropy.io.fits.verify import VerifyWarning
 from astropy.utils.exceptions import AstropyUserWarning
 from numpy.typing import DTypeLike
 
 from ..errors import FormatError
+from ..lsst_fits.planes import DAMAGE_ERRORS
 from ..lsst_fits.tiles import decompress_row_tiles
 from ._tree import Node
 
@@ -61,17 +61,10 @@ FORMAT_VERSION = 1
 _BLOCK = 2880
 _SOURCE = re.compile(r"fits:(?P<name>[\w/\-]+)(,(?P<ver>\d+))?")
 _BITPIX = {8: "uint8", 16: "int16", 32: "int32", 64: "int64", -32: "float32", -64: "float64"}
-# What astropy, numpy, zlib and cfitsio raise on damaged bytes.
+# What astropy, numpy, zlib and cfitsio raise on damaged bytes: the afw reader's list and
+# what a damaged JSON tree or compressed tile adds.
 _DAMAGE = (
-    VerifyError,
-    KeyError,
-    IndexError,
-    TypeError,
-    ValueError,
-    AttributeError,
-    OSError,
-    EOFError,
-    zlib.error,
+    *DAMAGE_ERRORS,
     RuntimeError,
     UnicodeDecodeError,
     OverflowError,

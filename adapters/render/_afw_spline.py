@@ -18,6 +18,7 @@ from numba import njit
 from ..styles import UndersampleStyle
 from . import _interp
 from ._blocks import row_blocks, run_blocks
+from ._rows import finite_points
 
 __all__ = ["render"]
 
@@ -25,23 +26,10 @@ _REDUCE = int(UndersampleStyle.REDUCE_INTERP_ORDER)
 
 
 @njit(cache=True)
-def _non_nan(values, positions, xs, vs):
-    """Copy the non-NaN values and their positions (afw's cullNan); return the count."""
-    count = 0
-    for i in range(values.shape[0]):
-        v = values[i]
-        if not np.isnan(v):
-            xs[count] = positions[i]
-            vs[count] = v
-            count += 1
-    return count
-
-
-@njit(cache=True)
 def _line(values, positions, style, t0, dst, scratch):
     """Fit one column or row with afw's fallbacks and evaluate it at ``t0, t0 + 1, ...``."""
     xs, vs, kx, kv, b, c, d, work = scratch
-    n = _non_nan(values, positions, xs, vs)
+    n = finite_points(values, positions, values.shape[0], xs, vs)  # afw's cullNan
     m, mode, _ = _interp.fit_with_fallback(xs, vs, n, style, _REDUCE, kx, kv, b, c, d, work)
     _interp.evaluate(kx, kv, b, c, d, m, mode, t0, dst)
 

@@ -145,18 +145,26 @@ def _rows_top(xk, ypass, r0, r1):
     return top
 
 
+@njit(cache=True)
+def _line_scratch(n):
+    """Scratch space for fitting a line of up to ``n`` points: ``(v, m, f12, t, c, kx, kv)``."""
+    cap = max(n, 2)
+    return (
+        np.empty(cap),
+        np.empty(cap + 3),
+        np.empty(cap),
+        np.empty(cap),
+        np.empty((4, cap)),
+        np.empty(cap),
+        np.empty(cap),
+    )
+
+
 @njit(cache=True, nogil=True)
 def _rows_render(xk, ypass, x_lo, x_hi, top, cols, r0, r1, out):
     """Fit and evaluate rows ``r0 .. r1-1`` of the x pass into ``out``."""
     nk = xk.shape[0]
-    cap = max(nk, 2)
-    v = np.empty(cap)
-    m = np.empty(cap + 3)
-    f12 = np.empty(cap)
-    t = np.empty(cap)
-    c = np.empty((4, cap))
-    kx = np.empty(cap)
-    kv = np.empty(cap)
+    v, m, f12, t, c, kx, kv = _line_scratch(nk)
     for r in range(r0, r1):
         _gather_row(ypass, nk, r, v)
         if nk >= 3:
@@ -218,14 +226,7 @@ def evaluate_points(data, ys, xs, y_lo, y_hi, x_lo, x_hi, px, py, out):
     xk = np.empty(nk)
     for k in range(nk):
         xk[k] = xs[kept[k]]
-    cap = max(nk, 2)
-    v = np.empty(cap)
-    m = np.empty(cap + 3)
-    f12 = np.empty(cap)
-    t = np.empty(cap)
-    c = np.empty((4, cap))
-    kx = np.empty(cap)
-    kv = np.empty(cap)
+    v, m, f12, t, c, kx, kv = _line_scratch(nk)
     for p in range(px.shape[0]):
         for k in range(nk):
             v[k] = _akima.evaluate_point(knots[k], counts[k], coeffs[k], extrap[k], py[p])

@@ -35,6 +35,7 @@ __all__ = [
     "difference",
     "open_panels",
     "restore_background",
+    "show_as_layer",
     "show_background",
 ]
 
@@ -101,16 +102,24 @@ def show_background(data: Data, data_collection: Any) -> list:
                 f"{data.label!r} has no background attached; open its BackgroundList file "
                 "(File > Open Data) or fetch it with Plugins > Sky backgrounds…"
             )
-        app = find_application(data_collection)
-        viewers = _image_viewers_showing(app, data)
-        if not viewers:
-            return [show_component(app, data, BACKGROUND, "linear")]
-        for viewer in viewers:
-            apply_preset(component_layer(viewer, data), "linear")
-        return viewers
+        return show_as_layer(data, data_collection, BACKGROUND)
     except Exception as exc:  # reported to the user, never raised into Qt's event loop
         report_error(SHOW_BACKGROUND, exc)
         return []
+
+
+def show_as_layer(data: Data, data_collection: Any, label: str) -> list:
+    """Component ``label`` as a layer (linear, zscale) over every viewer showing ``data``.
+
+    Only when no viewer shows ``data`` does a new viewer open; returns the viewers.
+    """
+    app = find_application(data_collection)
+    viewers = _image_viewers_showing(app, data)
+    if not viewers:
+        return [show_component(app, data, label, "linear")]
+    for viewer in viewers:
+        apply_preset(component_layer(viewer, data, label), "linear")
+    return viewers
 
 
 def restore_background(data: Data, data_collection: Any) -> Any:

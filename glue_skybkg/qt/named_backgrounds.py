@@ -35,12 +35,11 @@ from qtpy.QtWidgets import (
 from skybkg_adapters import BBox, SkybkgError
 
 from .. import actions
-from ..display import apply_preset, component_layer
 from ..gluedata import data_bbox
 from ..products import sky_image
 from .calibration import with_calibration
 from .display import find_application, show_component
-from .layer_actions import _image_viewers_showing
+from .layer_actions import show_as_layer
 from .notify import report_error
 
 __all__ = [
@@ -87,14 +86,7 @@ def _names(data: Data) -> list[str]:
 
 def show_named_background(data: Data, data_collection: Any, name: str) -> list:
     """Show background ``name`` as a layer over every viewer of ``data`` (or a new viewer)."""
-    cid = actions.show_named_background(data, name)
-    app = find_application(data_collection)
-    viewers = _image_viewers_showing(app, data)
-    if not viewers:
-        return [show_component(app, data, cid.label, "linear")]
-    for viewer in viewers:
-        apply_preset(component_layer(viewer, data, cid.label), "linear")
-    return viewers
+    return show_as_layer(data, data_collection, actions.show_named_background(data, name).label)
 
 
 def subset_region(subset: Subset) -> BBox:

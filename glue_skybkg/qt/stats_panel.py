@@ -84,6 +84,7 @@ class StatisticsPanel(QWidget):
         self.text.setMinimumHeight(12 * self.text.fontMetrics().lineSpacing())
         self.figure = Figure(figsize=(6, 4))
         self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(320)  # the histogram keeps room for its labels
 
         form = QFormLayout()
         form.addRow("Component", self.component)
