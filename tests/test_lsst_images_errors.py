@@ -21,6 +21,7 @@ from conftest import LSST_IMAGES_FILES
 from skybkg_adapters import (
     BackgroundMap,
     FormatError,
+    NewerSchemaWarning,
     ProductField,
     RenderError,
     SplineField,
@@ -30,7 +31,6 @@ from skybkg_adapters import (
     read_lsst_images,
 )
 from skybkg_adapters.lsst_images import _tree, writer
-from skybkg_adapters.lsst_images._tree import NewerSchemaWarning
 
 
 @pytest.fixture

@@ -23,13 +23,14 @@ from ..geometry import BBox
 from ..lsst_fits.headers import merge_metadata, read_wcs
 from ..units import PhotometricScaling
 from ._archive import Archive, ArrayRef, damage_as_error, open_archive, probe
-from ._tree import Node
+from ._tree import NewerSchemaWarning, Node
 from .detector import detector_geometry_from_json
 from .fields import ChebyshevField, Field, ProductField, SplineField, SumField
 
 __all__ = [
     "FIELD_TYPES",
     "SCHEMAS",
+    "NewerSchemaWarning",
     "is_lsst_images",
     "read_lsst_images",
     "read_lsst_images_backgrounds",
