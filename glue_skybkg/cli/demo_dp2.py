@@ -17,6 +17,7 @@ from astropy import units as u
 from skybkg_adapters import (
     BackgroundMap,
     BackgroundModel,
+    BBox,
     PhotometricScaling,
     SkyImage,
     UnitMismatch,
@@ -27,12 +28,26 @@ from skybkg_adapters.sample import CALEXP_DATA_ID, COADD_DATA_ID, DP2_CALIBRATIO
 
 from . import report
 
-__all__ = ["DP2_STEP_COUNT", "dp1_style_image", "dp2_steps"]
+__all__ = ["DP2_STEP_COUNT", "centre_region", "dp1_style_image", "dp2_steps"]
 
 DP2_STEP_COUNT = 4
 """Progress-bar steps of :func:`dp2_steps`."""
 
 _APPLIED = {"visit_image": "skyCorr", "deep_coadd": "pretty"}
+_REGION = 1024  # pixels a side of the centre region the applied images cover
+
+
+def centre_region(image: SkyImage) -> BBox:
+    """The ``_REGION``-pixel square at the image's centre (parent pixels).
+
+    Applying a background to a sub-region renders only that region: what the DP2
+    tutorials could not do (lsst-images applies to a whole image only).
+    """
+    box = image.bbox
+    side_x, side_y = min(_REGION, box.width), min(_REGION, box.height)
+    return BBox(
+        box.x0 + (box.width - side_x) // 2, box.y0 + (box.height - side_y) // 2, side_x, side_y
+    )
 
 
 def dp1_style_image(calexp: SkyImage, background: BackgroundModel) -> SkyImage:
@@ -68,12 +83,15 @@ def _describe(run: Any, dataset_type: str, image: SkyImage) -> list[report.Panel
         for name, model in image.backgrounds.items()
     ]
     chosen = _APPLIED[dataset_type]
+    region = centre_region(image)
     panels.append(
         report.Panel(
-            image.apply_background(chosen),
-            f"image + {image.backgrounds.subtracted} - {chosen}",
+            image.apply_background(chosen, region),
+            f"image + {image.backgrounds.subtracted} - {chosen}, centre {region.width}x"
+            f"{region.height}",
             "asinh",
             image.unit,
+            region.xy0,
         )
     )
     return panels
@@ -110,14 +128,19 @@ def dp2_steps(run: Any, sample_root: object) -> None:
     except UnitMismatch as exc:
         refusal = str(exc)
     steps.print(f"DP1-style restore without a calibration is refused:\n  {refusal}\n")
-    restored = dp1.apply_background(None, calibration=DP2_CALIBRATION)
+    region = centre_region(dp1)
+    restored = dp1.apply_background(None, region, calibration=DP2_CALIBRATION)
     steps.print(
         f"DP1-style restore with a given calibration ({DP2_CALIBRATION} nJy per count, "
-        f"approximate): maximum {float(np.nanmax(restored)):.6g} nJy\n"
+        f"approximate), centre {tuple(region)}: maximum {float(np.nanmax(restored)):.6g} nJy\n"
     )
     visit_panels.append(
         report.Panel(
-            restored, f"DP1-style restored, x{DP2_CALIBRATION} (approximate)", "asinh", u.nJy
+            restored,
+            f"DP1-style restored, x{DP2_CALIBRATION} (approximate)",
+            "asinh",
+            u.nJy,
+            region.xy0,
         )
     )
     figures = [

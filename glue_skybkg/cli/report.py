@@ -139,12 +139,16 @@ def save_image(
 
 @dataclass(frozen=True)
 class Panel:
-    """One image of a :func:`save_panels` figure: pixels, title, stretch, colour-bar unit."""
+    """One image of a :func:`save_panels` figure: pixels, title, stretch, colour-bar unit.
+
+    ``xy0`` is the parent pixel of ``array[0, 0]`` (default: the figure's).
+    """
 
     array: np.ndarray
     title: str
     stretch: str = "linear"
     unit: Any = None
+    xy0: tuple[int, int] | None = None
 
 
 def save_panels(
@@ -152,8 +156,10 @@ def save_panels(
 ) -> Path:
     """Several images of one frame side by side in one PNG (zscale of each displayed image).
 
-    One figure for several images costs one draw: the limits come from the block-averaged
-    images shown, not the full-resolution ones (:func:`save_image` uses those).
+    One figure for several images costs one draw. A linear (background) panel takes its
+    limits from block averages of about 150 pixels a side, which smooth backgrounds do not
+    mind; an asinh (image) panel from the full-resolution image, as :func:`save_image`,
+    since block averages would narrow the noise.
     """
     from astropy.visualization import AsinhStretch, ImageNormalize, LinearStretch
 
@@ -163,13 +169,15 @@ def save_panels(
     fig = plt.figure(figsize=(4.2 * columns, 3.9 * rows + 0.4))
     fig.suptitle(title, fontsize=11)
     for index, panel in enumerate(panels):
-        shown, block = downsample(panel.array)
-        vmin, vmax = zscale_limits(shown)
+        shown, _ = downsample(panel.array)
+        source = panel.array if panel.stretch == "asinh" else downsample(shown, 150)[0]
+        vmin, vmax = zscale_limits(source)
         if not vmax > vmin:
             vmin, vmax = float(np.nanmin(shown)), float(np.nanmax(shown)) + 1e-6
         stretch = AsinhStretch() if panel.stretch == "asinh" else LinearStretch()
         height, width = panel.array.shape
-        extent = (xy0[0] - 0.5, xy0[0] + width - 0.5, xy0[1] - 0.5, xy0[1] + height - 0.5)
+        x0, y0 = panel.xy0 or xy0
+        extent = (x0 - 0.5, x0 + width - 0.5, y0 - 0.5, y0 + height - 0.5)
         ax = fig.add_subplot(rows, columns, index + 1)
         im = ax.imshow(
             shown,
@@ -181,6 +189,7 @@ def save_panels(
         )
         ax.set_title(panel.title, fontsize=9)
         ax.tick_params(labelsize=7)
+        ax.locator_params(nbins=4)  # tract coordinates have five digits: few ticks
         bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
         bar.ax.tick_params(labelsize=7)
         bar.ax.set_xlabel(f"{panel.unit}" if panel.unit is not None else "value", fontsize=8)
