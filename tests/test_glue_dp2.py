@@ -16,7 +16,7 @@ from glue.core.data_factories import load_data
 import glue_skybkg
 from glue_skybkg import actions
 from glue_skybkg.gluedata import BACKGROUND, derived_link, named_label
-from skybkg_adapters import SkybkgError, UnitMismatch, read_exposure
+from skybkg_adapters import SkybkgError, UnitMismatch, create_butler_repo, read_exposure
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -246,3 +246,47 @@ def test_the_entries_view_extends_to_dp2_terms(lsst_images_dir, dp2_render):
     bins = data[inspection.add_bin_values(data, 0)]
     row, col = 0, int(np.searchsorted(grid.x_edges, data.meta["xy0"][0] + 40.0)) - 1
     assert bins[row, 40] == np.float32(spline.values[0, col])
+
+
+def test_fetching_visit_image_tells_dp2_from_dp1_by_content(tmp_path, lsst_images_dir):
+    """``visit_image`` names DP1's afw image (its background apart) and DP2's (carrying them)."""
+    from glue_skybkg import fetching
+
+    assert fetching.products_for("visit_image") == ("visit_image", "visit_image_background")
+    dp2_id = {"visit": 2025052000177, "detector": 85}
+    dp1_id = {"visit": dp1.VISIT, "detector": dp1.DETECTOR}
+    create_butler_repo(
+        tmp_path / "dp2",
+        [("visit_image", {**dp2_id, "band": "r"}, lsst_images_dir / "visit_05_offset.fits")],
+        run="DP2/test",
+        instrument="LSSTCam",
+    )
+    create_butler_repo(
+        tmp_path / "dp1",
+        [
+            ("visit_image", {**dp1_id, "band": "r"}, dp1.write_visit_image(tmp_path / "v.fits")),
+            (
+                "visit_image_background",
+                {**dp1_id, "band": "r"},
+                dp1.write_background_file(tmp_path / "b.fits"),
+            ),
+        ],
+        run="DP1/test",
+        instrument="LSSTComCam",
+    )
+    types = fetching.products_for("visit_image")
+    dp2_data = fetching.load_products(
+        f"butler:{tmp_path / 'dp2'}?collections=DP2/test", types, dp2_id
+    )
+    assert [(d.meta["format"], d.meta["skybkg_kind"]) for d in dp2_data] == [
+        ("lsst-images", "exposure")
+    ]
+    assert [b.name for b in actions.named_backgrounds(dp2_data[0])] == ["subtracted", "skyCorr"]
+    dp1_data = fetching.load_products(
+        f"butler:{tmp_path / 'dp1'}?collections=DP1/test", types, dp1_id
+    )
+    assert [d.meta["skybkg_kind"] for d in dp1_data] == ["exposure", "background"]
+    (image,) = fetching.add_products(DataCollection(), dp1_data)
+    np.testing.assert_array_equal(
+        derived_link(image, BACKGROUND).model.render(), dp1.background_model().render()
+    )

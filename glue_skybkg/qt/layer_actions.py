@@ -17,7 +17,7 @@ from skybkg_adapters import GridMismatch, SkybkgError
 
 from .. import actions
 from ..display import apply_preset, component_layer
-from ..gluedata import BACKGROUND, RESTORED, data_bbox
+from ..gluedata import BACKGROUND, data_bbox
 from .calibration import with_calibration
 from .display import find_application, show_component
 from .notify import report_error
