@@ -43,6 +43,7 @@ __all__ = [
     "background_conversion",
     "is_flux_unit",
     "unit_conversion",
+    "unsaid_unit_is_instrumental",
 ]
 
 INSTRUMENTAL_UNITS = (u.count, u.electron, u.adu, u.photon)
@@ -218,6 +219,15 @@ def _note(scaling: PhotometricScaling) -> str:
     return f"× photometric scaling ({scaling.origin or scaling.unit.to_string()})"
 
 
+def unsaid_unit_is_instrumental(image_unit: u.UnitBase | None, *, visit_level: bool) -> bool:
+    """Whether a background whose file does not say its unit is instrumental (rule 3).
+
+    True on a visit image in a flux unit (DP1's counts background of an nJy image, in a
+    unit no file names); otherwise the background is in its image's unit.
+    """
+    return is_flux_unit(image_unit) and visit_level
+
+
 def background_conversion(
     image_unit: u.UnitBase | None,
     background_unit: u.UnitBase | None,
@@ -256,7 +266,7 @@ def background_conversion(
     if calibration is not None:
         scaling = calibration
     if background_unit is None:
-        if not is_flux_unit(image_unit) or not visit_level:
+        if not unsaid_unit_is_instrumental(image_unit, visit_level=visit_level):
             return UnitConversion(None, image_unit)
         if calibration is None and (scaling is None or scaling.is_identity):
             raise UnitMismatch(_refusal(image_unit, scaling))

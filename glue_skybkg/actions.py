@@ -50,7 +50,13 @@ from .gluedata import (
 )
 from .products import sky_image
 from .session import ProductRecipe
-from .units import component_unit, conversion, set_component_unit, unit_text
+from .units import (
+    attached_background_unit,
+    component_unit,
+    conversion,
+    set_component_unit,
+    unit_text,
+)
 
 __all__ = [
     "EXCLUDABLE_PLANES",
@@ -177,7 +183,9 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
     link = BackgroundLink(list(data.pixel_component_ids), to, recipe, model=model, rendered=pixels)
     data.add_component(link, to)
     unit = model.unit if model is not None else component_unit(background, BACKGROUND)
-    set_component_unit(data, BACKGROUND, unit, background=True)
+    set_component_unit(
+        data, BACKGROUND, attached_background_unit(data, IMAGE, unit), background=True
+    )
     return to
 
 

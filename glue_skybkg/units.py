@@ -20,11 +20,13 @@ from skybkg_adapters import (
     UnitMismatch,
     background_conversion,
     unit_conversion,
+    unsaid_unit_is_instrumental,
 )
 
 from .products import sky_image
 
 __all__ = [
+    "attached_background_unit",
     "component_unit",
     "conversion",
     "is_background_component",
@@ -72,6 +74,21 @@ def _scaling(data: Data) -> tuple[PhotometricScaling | None, bool]:
     if image is None:
         return None, bool(data.meta.get("visit_level"))
     return image.photometric_scaling, image.has_detector()
+
+
+def attached_background_unit(
+    data: Data, image_label: str, unit: u.UnitBase | None
+) -> u.UnitBase | None:
+    """The unit of a background attached to ``data`` (image ``image_label``), its own ``unit``.
+
+    An afw background's file never says its unit: it is then its image's (a DP0.2 calexp's
+    counts, a coadd's nJy), or instrumental and unnamed (None) on a DP1 visit image in nJy.
+    """
+    if unit is not None:
+        return unit
+    _, visit_level = _scaling(data)
+    image_unit = component_unit(data, image_label)
+    return None if unsaid_unit_is_instrumental(image_unit, visit_level=visit_level) else image_unit
 
 
 def conversion(
