@@ -68,11 +68,11 @@ def test_it_prints_the_notebooks_statistics(executed, sample):
     calexp_background = read_background(sample.calexp_background).render()
     # the notebook's block, then the unit (a DP0.2 calexp's background is in its counts)
     assert tagged_stdout(nb, "calexp-statistics") == (
-        statistics_block(calexp_background) + "\nUnit: ct\n"
+        statistics_block(calexp_background, unit="ct") + "\n"
     )
     coadd_background = read_background(sample.coadd_background).render()
     coadd_block = tagged_stdout(nb, "coadd-statistics")
-    assert coadd_block == statistics_block(coadd_background) + "\nUnit: nJy\n"
+    assert coadd_block == statistics_block(coadd_background, unit="nJy") + "\n"
     assert "Standard deviation in pixel values:  0.0\n" in coadd_block  # flat, as the notebook says
 
 
@@ -82,7 +82,7 @@ def test_it_prints_the_notebooks_coadd_difference(executed, sample):
     nb, _ = executed
     coadd, coadd_calexp = (read_exposure(p).image for p in (sample.coadd, sample.coadd_calexp))
     assert tagged_stdout(nb, "difference") == (
-        difference_block(coadd, coadd_calexp) + "\nUnit: nJy\n"
+        difference_block(coadd, coadd_calexp, unit="nJy") + "\n"
     )
     residual = tagged_stdout(nb, "compare").splitlines()
     assert [line.split(":")[0] for line in residual] == [

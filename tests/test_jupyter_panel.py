@@ -92,7 +92,7 @@ def test_statistics_of_the_whole_background_are_the_notebook_block(sample_spec, 
     _click(panel, panel.statistics_button)
     background = read_background(sample.calexp_background).render()
     assert panel.component.value == BACKGROUND
-    assert panel.statistics_text == statistics_block(background)
+    assert panel.statistics_text == statistics_block(background, unit="ct")
     assert panel.statistics_text in panel.statistics_box.value
     counts, edges = histogram(background)
     np.testing.assert_array_equal(panel.histogram[0], counts)
@@ -192,7 +192,9 @@ def test_difference_and_compare_are_the_actions_arrays(sample_spec, sample):
     assert panel.viewer.state.layers[0].attribute.label == cid.label
     coadd, coadd_calexp = (read_exposure(p).image for p in (sample.coadd, sample.coadd_calexp))
     # the notebook's own last cell (float64) prints the same five lines
-    assert panel.statistics.format(include_counts=False) == difference_block(coadd, coadd_calexp)
+    assert panel.statistics.format(include_counts=False) == difference_block(
+        coadd, coadd_calexp, unit="nJy"
+    )
 
     _click(panel, panel.compare_button)
     comparison = actions.compare_with_stored_background(deep, deep_calexp)
