@@ -2,8 +2,10 @@
 
 The public API is the uniform container (:class:`SkyImage`, :class:`BackgroundModel`,
 :class:`BackgroundMap`, :class:`Provenance`, :class:`BBox`), the afw FITS readers and
-writers, background rendering exactly as ``lsst.afw`` does, and :func:`open_source` for
-every kind of data source.  The renderer (numba kernels) is imported on first use.
+writers, Rubin's new (DP2, lsst-images) format, background rendering exactly as
+``lsst.afw`` and lsst-images do, photometric scalings and unit conversion, and
+:func:`open_source` for every kind of data source. The renderer (numba kernels) is
+imported on first use.
 """
 
 from . import (
@@ -16,9 +18,12 @@ from . import (
     geometry,
     identity,
     lsst_fits,
+    lsst_images,
     masks,
+    semantics,
     sources,
     styles,
+    units,
 )
 from .atomic import *
 from .bins import *
@@ -29,9 +34,12 @@ from .estimate import *
 from .geometry import *
 from .identity import *
 from .lsst_fits import *
+from .lsst_images import *
 from .masks import *
+from .semantics import *
 from .sources import *
 from .styles import *
+from .units import *
 
 _LAZY = {"render_layers": "render"}
 """Names whose module is imported on first use: render compiles numba kernels, which
@@ -48,9 +56,12 @@ __all__ = [
     *geometry.__all__,
     *identity.__all__,
     *lsst_fits.__all__,
+    *lsst_images.__all__,
     *masks.__all__,
+    *semantics.__all__,
     *sources.__all__,
     *styles.__all__,
+    *units.__all__,
     *_LAZY,
 ]
 

@@ -19,6 +19,7 @@ __all__ = [
     "RenderError",
     "ServiceError",
     "SkybkgError",
+    "UnitMismatch",
     "UnsupportedComponent",
 ]
 
@@ -40,6 +41,10 @@ class FormatError(SkybkgError, ValueError):
         The 0-based HDU index at fault, if one is.
     key
         The header keyword at fault, if one is.
+    node
+        The JSON node at fault in a file with a JSON tree (Rubin's lsst-images format), as a
+        dotted path from the root such as ``backgrounds.fields.skyCorr.operands[1].data``;
+        ``""`` is the root itself.
     """
 
     def __init__(
@@ -49,17 +54,29 @@ class FormatError(SkybkgError, ValueError):
         *,
         hdu: int | None = None,
         key: str | None = None,
+        node: str | None = None,
     ) -> None:
         self.path = str(path)
         self.problem = problem
         self.hdu = hdu
         self.key = key
+        self.node = node
         where = self.path
         if hdu is not None:
             where += f", HDU {hdu}"
         if key is not None:
             where += f", key {key}"
+        if node is not None:
+            where += f", JSON node {node or '(root)'}"
         super().__init__(f"{where}: {problem}")
+
+
+class UnitMismatch(SkybkgError, ValueError):
+    """Two things cannot be combined: their units differ and no calibration links them.
+
+    The message says which units, why no conversion is known (e.g. a DP1 visit image whose
+    attached calibration is the identity) and what to give instead.
+    """
 
 
 class RenderError(SkybkgError, ValueError):

@@ -4,6 +4,13 @@ Every menu item, layer action and tool of the plugin calls these; notebooks and 
 them directly.  They never modify pixels in place: each result is a new derived component,
 computed lazily and saved in sessions as a recipe (see :mod:`glue_skybkg.gluedata`).
 Pure array arithmetic and statistics live in :mod:`glue_skybkg.analysis`.
+
+DP2 images carry named backgrounds: :func:`named_backgrounds` lists them,
+:func:`show_named_background`, :func:`apply_background` and
+:func:`difference_of_backgrounds` use them. Whatever combines a background with an image
+first converts it into the image's unit (:mod:`glue_skybkg.units`); where no calibration is
+known (a DP1 visit image) it refuses, unless ``calibration=`` gives one, which the result's
+name then marks as approximate.
 """
 
 from __future__ import annotations
@@ -41,20 +48,33 @@ from .gluedata import (
     IMAGE,
     MASK,
     RESTORED,
+    ApplyBackgroundLink,
     ArithmeticLink,
     BackgroundLink,
     DerivedImageLink,
     LazyPlane,
     data_bbox,
+    derived_link,
+    named_label,
 )
 from .identity import data_identity
+from .products import sky_image
 from .session import ProductRecipe
+from .units import (
+    attached_background_unit,
+    component_unit,
+    conversion,
+    set_component_unit,
+    unit_text,
+)
 
 __all__ = [
     "EXCLUDABLE_PLANES",
     "WCS_TOLERANCE",
     "Comparison",
+    "NamedBackground",
     "Pairing",
+    "apply_background",
     "attach_background",
     "attach_candidates",
     "attach_pending_backgrounds",
@@ -66,11 +86,15 @@ __all__ = [
     "default_component",
     "difference",
     "difference_candidates",
+    "difference_of_backgrounds",
     "grid_mismatch",
+    "named_backgrounds",
     "pair_pending_backgrounds",
     "restore_background",
     "selection_mask",
+    "semantics_note",
     "set_pairing_reporter",
+    "show_named_background",
     "statistics_components",
 ]
 
@@ -173,6 +197,7 @@ class _BackgroundSource:
     bbox: BBox
     identity: ProductIdentity
     name: str
+    unit: Any  # the background's own (astropy) unit, None where its file does not say
 
 
 def _background_source(background: Any) -> _BackgroundSource:
@@ -181,7 +206,13 @@ def _background_source(background: Any) -> _BackgroundSource:
         model = read_background(background)
         recipe = ProductRecipe(path=os.fspath(background))
         return _BackgroundSource(
-            model, recipe, None, model.bbox, identify(model), os.path.basename(background)
+            model,
+            recipe,
+            None,
+            model.bbox,
+            identify(model),
+            os.path.basename(background),
+            model.unit,
         )
     if isinstance(background, BackgroundModel):
         try:
@@ -190,7 +221,7 @@ def _background_source(background: Any) -> _BackgroundSource:
             recipe = None  # built in memory: usable now, refused by save_session (see the link)
         name = recipe.describe() if recipe is not None else "the background model"
         return _BackgroundSource(
-            background, recipe, None, background.bbox, identify(background), name
+            background, recipe, None, background.bbox, identify(background), name, background.unit
         )
     if isinstance(background, Data) and background.meta.get("skybkg_kind") == "background":
         prov = background.meta.get("provenance")
@@ -205,7 +236,13 @@ def _background_source(background: Any) -> _BackgroundSource:
         pixels = np.asarray(comp.data)
         bbox = BBox.coerce(background.meta["bbox"])
         return _BackgroundSource(
-            None, recipe, pixels, bbox, data_identity(background), repr(background.label)
+            None,
+            recipe,
+            pixels,
+            bbox,
+            data_identity(background),
+            repr(background.label),
+            component_unit(background, BACKGROUND),
         )
     raise TypeError(
         "background must be a BackgroundList file path, a BackgroundModel or a background Data "
@@ -269,6 +306,9 @@ def attach_background(data: Data, background: Any, data_collection: Any = None) 
         rendered=source.pixels,
     )
     data.add_component(link, to)
+    set_component_unit(
+        data, BACKGROUND, attached_background_unit(data, IMAGE, source.unit), background=True
+    )
     return to
 
 
@@ -407,26 +447,50 @@ def _attach_on_add(data_collection: Any) -> list:
     return []
 
 
-def restore_background(data: Data, data_collection: Any = None) -> ComponentID:
+def restore_background(
+    data: Data, data_collection: Any = None, calibration: float | None = None
+) -> ComponentID:
     """Add ``image + background`` as a new component (the calexp with its sky put back).
 
     Non-destructive: ``image`` is untouched.  Calling it again returns the existing
-    component instead of adding the background twice.
+    component instead of adding the background twice.  A DP2 image restores the background
+    it says was subtracted (attached as ``background`` first).  The background is converted
+    into the image's unit (a DP2 background in electrons through the image's photometric
+    scaling); a DP1 visit image (nJy, identity calibration) is refused with the reason
+    unless the source supplied the calibration (a Butler's visit_summary) or
+    ``calibration`` gives it (nJy per count): the component is then named
+    ``image + background (x<factor> ..., approximate)``.
+
+    Raises
+    ------
+    UnitMismatch
+        The background cannot be put in the image's unit; nothing was added.
     """
-    if RESTORED in _labels(data):
-        return data.id[RESTORED]
+    label = _with_calibration(RESTORED, data, calibration)
+    if label in _labels(data):
+        return data.id[label]
     _require(data, IMAGE, "restore needs an exposure")
+    image = sky_image(data)
+    if BACKGROUND not in _labels(data) and image is not None and image.backgrounds.subtracted:
+        _attach_named(data, image.backgrounds.subtracted, BACKGROUND)
     _require(
         data,
         BACKGROUND,
         "attach its background first: open its BackgroundList file (File ▸ Open Data) or "
         "right-click the image ▸ Attach background…",
     )
-    to = ComponentID(RESTORED, parent=data)
+    conversion(data, IMAGE, data, BACKGROUND, calibration)  # refuse now, not when shown
+    to = ComponentID(label, parent=data)
     link = ArithmeticLink(
-        [data.id[IMAGE], data.id[BACKGROUND]], to, "restore", (None, IMAGE), (None, BACKGROUND)
+        [data.id[IMAGE], data.id[BACKGROUND]],
+        to,
+        "restore",
+        (None, IMAGE),
+        (None, BACKGROUND),
+        calibration,
     )
     data.add_component(link, to)
+    set_component_unit(data, label, component_unit(data, IMAGE))
     return to
 
 
@@ -467,11 +531,13 @@ def difference(
         label += f".{component_b}"
     if label in _labels(data_a):
         return data_a.id[label]
+    conversion(data_a, component_a, data_b, component_b)  # refuse now, not when shown
     to = ComponentID(label, parent=data_a)
     link = ArithmeticLink(
         [data_a.id[component_a]], to, "difference", (None, component_a), (data_b, component_b)
     )
     data_a.add_component(link, to)
+    set_component_unit(data_a, label, component_unit(data_a, component_a))
     _link_pixels(data_collection, data_a, data_b)
     return to
 
@@ -536,6 +602,7 @@ def compare_with_stored_background(
     diff = difference(data_a, data_b, data_collection)
     label = f"{diff.label} - {BACKGROUND}"
     if label not in _labels(data_a):
+        conversion(data_a, diff.label, data_b, BACKGROUND)  # refuse now, not when shown
         to = ComponentID(label, parent=data_a)
         link = ArithmeticLink(
             [diff],
@@ -545,6 +612,7 @@ def compare_with_stored_background(
             (data_b, BACKGROUND),
         )
         data_a.add_component(link, to)
+        set_component_unit(data_a, label, component_unit(data_a, diff.label))
     cid = data_a.id[label]
     return Comparison(cid, background_statistics(data_a, cid))
 
@@ -603,13 +671,14 @@ def selection_mask(
     return use
 
 
+def _component_id(data: Data, component: Any) -> ComponentID:
+    if component is None:
+        return default_component(data)
+    return data.id[component] if isinstance(component, str) else component
+
+
 def _component_values(data: Data, component: Any) -> np.ndarray:
-    cid = (
-        default_component(data)
-        if component is None
-        else (data.id[component] if isinstance(component, str) else component)
-    )
-    return np.asarray(data.get_data(cid))
+    return np.asarray(data.get_data(_component_id(data, component)))
 
 
 def background_statistics(
@@ -634,11 +703,15 @@ def background_statistics(
     Returns
     -------
     BackgroundStats
-        The notebook's block (see :func:`glue_skybkg.analysis.background_stats`).
+        The notebook's block (see :func:`glue_skybkg.analysis.background_stats`), with the
+        component's unit when known.
     """
-    values = _component_values(data, component)
+    cid = _component_id(data, component)
+    values = np.asarray(data.get_data(cid))
     return analysis.background_stats(
-        values, selection_mask(data, subset_state, exclude_mask_planes)
+        values,
+        selection_mask(data, subset_state, exclude_mask_planes),
+        unit=unit_text(component_unit(data, cid.label)),
     )
 
 
@@ -653,4 +726,180 @@ def background_histogram(
     values = _component_values(data, component)
     return analysis.histogram(
         values, bins=bins, mask=selection_mask(data, subset_state, exclude_mask_planes)
+    )
+
+
+# --- DP2 named backgrounds ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamedBackground:
+    """One of a DP2 image's named backgrounds, as :func:`named_backgrounds` lists it."""
+
+    name: str
+    description: str
+    subtracted: bool
+    unit: str | None
+    shown: bool
+    """Whether it is a component of the Data already (``background: <name>``)."""
+
+
+def named_backgrounds(data: Data) -> list[NamedBackground]:
+    """The named backgrounds of a DP2 image (or background map), in file order.
+
+    Empty for afw images, which carry none (their background is a separate product).
+    """
+    listed = data.meta.get("named_backgrounds") or {}
+    labels = _labels(data)
+    return [
+        NamedBackground(
+            name,
+            (listed.get("descriptions") or {}).get(name, ""),
+            name == listed.get("subtracted"),
+            (listed.get("units") or {}).get(name),
+            named_label(name) in labels,
+        )
+        for name in listed.get("names") or []
+    ]
+
+
+def _require_named(data: Data, name: str) -> None:
+    names = [b.name for b in named_backgrounds(data)]
+    if name not in names:
+        raise SkybkgError(
+            f"{data.label!r} has no background named {name!r}; it has {names or 'none'} "
+            "(named backgrounds come with DP2 images)"
+        )
+
+
+def _attach_named(data: Data, name: str, label: str) -> ComponentID:
+    """Component ``label`` showing named background ``name`` (rendered on first access)."""
+    image = sky_image(data)
+    if image is None:
+        raise SkybkgError(f"{data.label!r} was not opened by this plugin; open its file again")
+    model = image.backgrounds[name]
+    to = ComponentID(label, parent=data)
+    recipe = ProductRecipe.for_product(image)
+    link = BackgroundLink(list(data.pixel_component_ids), to, recipe, model=model, name=name)
+    data.add_component(link, to)
+    set_component_unit(data, label, model.unit, background=True)
+    return to
+
+
+def show_named_background(data: Data, name: str, data_collection: Any = None) -> ComponentID:
+    """The DP2 image's background ``name`` as a component ``background: <name>`` (once).
+
+    Rendered as lsst-images renders it, over the image's pixels, on first access.
+    """
+    _require_named(data, name)
+    label = named_label(name)
+    if label in _labels(data):
+        return data.id[label]
+    return _attach_named(data, name, label)
+
+
+def _with_calibration(label: str, data: Data, calibration: float | None) -> str:
+    if calibration is None:
+        return label
+    unit = component_unit(data, IMAGE)
+    return f"{label} (x{calibration:g} {unit_text(unit) or ''} per count, approximate)"
+
+
+def apply_background(
+    data: Data,
+    name: str | None,
+    data_collection: Any = None,
+    bbox: BBox | Iterable[int] | None = None,
+    calibration: float | None = None,
+) -> ComponentID:
+    """The DP2 image with background ``name`` applied instead of the subtracted one.
+
+    As lsst-images' ``apply_background(name)``: the image had its ``subtracted`` background
+    taken off; the new component is ``image + subtracted - name`` (both rendered over the
+    image's pixels and converted into its unit), i.e. the image as if ``name`` had been
+    subtracted. ``name`` None restores (``image + subtracted``). ``bbox`` (parent pixels)
+    limits it to a sub-region (NaN elsewhere), rendering only that. Calling it again with
+    the same arguments returns the existing component; the image is never modified.
+
+    Raises
+    ------
+    SkybkgError
+        No such background; UnitMismatch when a background cannot be put in the image's unit.
+    """
+    listed = data.meta.get("named_backgrounds") or {}
+    subtracted = listed.get("subtracted")
+    if name is not None:
+        _require_named(data, name)
+    if name is None and subtracted is None:
+        raise SkybkgError(f"{data.label!r} says no background was subtracted: nothing to restore")
+    if name is not None and name == subtracted:
+        return data.id[IMAGE]  # it is applied already, as lsst-images says
+    region = None if bbox is None else BBox.coerce(bbox)
+    if region is not None and not data_bbox(data).contains(region):
+        raise GridMismatch(
+            f"region {tuple(region)} is not inside {data.label!r} {tuple(data_bbox(data))} "
+            "(x0, y0, width, height, parent pixels)"
+        )
+    label = IMAGE + (f" + {subtracted}" if subtracted else "") + (f" - {name}" if name else "")
+    if region is not None:
+        label += f" [x {region.x0}:{region.x1}, y {region.y0}:{region.y1}]"
+    label = _with_calibration(label, data, calibration)
+    if label in _labels(data):
+        return data.id[label]
+    for used in (subtracted, name):
+        if used is not None:
+            conversion(data, IMAGE, data, named_label(used), calibration)  # refuse now
+    to = ComponentID(label, parent=data)
+    link = ApplyBackgroundLink([data.id[IMAGE]], to, name, subtracted, region, calibration)
+    data.add_component(link, to)
+    set_component_unit(data, label, component_unit(data, IMAGE))
+    return to
+
+
+def difference_of_backgrounds(
+    data: Data, first: str, second: str, data_collection: Any = None
+) -> ComponentID:
+    """``first - second`` of two named backgrounds (e.g. the subtracted one - skyCorr).
+
+    Both are shown as components if they are not yet; the second is converted into the
+    first's unit. The component is ``background: <first> - <second>``.
+    """
+    for name in (first, second):
+        show_named_background(data, name)
+    label = named_label(f"{first} - {second}")
+    if label in _labels(data):
+        return data.id[label]
+    left, right = named_label(first), named_label(second)
+    conversion(data, left, data, right)
+    to = ComponentID(label, parent=data)
+    link = ArithmeticLink([data.id[left]], to, "difference", (None, left), (None, right))
+    data.add_component(link, to)
+    set_component_unit(data, label, component_unit(data, left), background=True)
+    return to
+
+
+def semantics_note(data: Data, component: Any) -> str | None:
+    """For a DP2 spline background: how far afw's render of it is from lsst-images'.
+
+    lsst-images renders by default; what the pipeline's afw background gave (for DP2 images
+    derived from pipeline backgrounds, what was actually subtracted) differs outside the
+    hull of the bin centres and where a line has fewer than 5 bins. None for anything else.
+    """
+    cid = _component_id(data, component)
+    link = derived_link(data, cid.label)
+    if not isinstance(link, BackgroundLink):
+        return None
+    model = link.model
+    if model.field is None or not model.has_splines:
+        return None
+    bbox = data_bbox(data) if model.bbox.contains(data_bbox(data)) else model.bbox
+    lsst = np.asarray(data.get_data(cid), dtype=np.float64)
+    afw = model.render(bbox, semantics="afw").astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        biggest = float(np.nanmax(np.abs(afw - lsst))) if lsst.size else 0.0
+    unit = unit_text(component_unit(data, cid.label)) or ""
+    return (
+        f"afw semantics (what the pipeline subtracted) differ from lsst-images' render by up "
+        f"to {biggest:.3g} {unit}".rstrip()
+        + " (outside the bin-centre hull and on lines with fewer than 5 bins)"
     )

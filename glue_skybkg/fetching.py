@@ -33,16 +33,26 @@ SOURCE_KINDS = ("Sample data set", "Folder", "Butler repository", "RSP TAP servi
 PRODUCT_KINDS = {
     "visit": ("calexp", "calexpBackground"),
     "coadd": ("deepCoadd", "deepCoadd_calexp", "deepCoadd_calexp_background"),
+    "dp2_visit": ("visit_image",),
+    "dp2_coadd": ("deep_coadd",),
 }
-"""The notebook's two product sets: a visit image + its background, and the coadd triple."""
+"""The product sets: the notebook's visit image + its background and coadd triple (DP0.2),
+and DP2's visit image and coadd, whose files carry their named backgrounds."""
 
 PRODUCT_LABELS = {
     "visit": "Visit image + background (calexp, calexpBackground)",
     "coadd": "Coadd triple (deepCoadd, deepCoadd_calexp, its background)",
+    "dp2_visit": "DP2 visit image with its named backgrounds (visit_image)",
+    "dp2_coadd": "DP2 coadd with its named backgrounds (deep_coadd)",
 }
 """How the fetch forms name the product sets."""
 
-DEFAULT_DATA_IDS = {"visit": "visit=512055, detector=75", "coadd": "tract=4226, patch=17, band=r"}
+DEFAULT_DATA_IDS = {
+    "visit": "visit=512055, detector=75",
+    "coadd": "tract=4226, patch=17, band=r",
+    "dp2_visit": "visit=512055, detector=75",
+    "dp2_coadd": "tract=4226, patch=17, band=r",
+}
 """The seed notebook's data ids, the forms' defaults (the sample has them too)."""
 
 
@@ -71,7 +81,9 @@ def products_for(dataset_type: str) -> tuple[str, ...]:
     A type of the notebook's sets brings its set (``calexp`` its ``calexpBackground``;
     ``deepCoadd`` or ``deepCoadd_calexp`` the coadd triple); ``"visit"`` and ``"coadd"`` name
     the sets; any other exposure type brings ``<type>_background``, as DP1 names them
-    (``visit_image`` -> ``visit_image_background``).
+    (``visit_image`` -> ``visit_image_background``).  A DP2 ``visit_image`` or ``deep_coadd``
+    carries its backgrounds in its own file: :func:`load_products` tells that by the file's
+    content and then skips the DP1 companion.
     """
     if dataset_type in PRODUCT_KINDS:
         return PRODUCT_KINDS[dataset_type]
@@ -81,7 +93,7 @@ def products_for(dataset_type: str) -> tuple[str, ...]:
             "(e.g. 'calexp', 'visit_image', 'deepCoadd_calexp')"
         )
     for kinds in PRODUCT_KINDS.values():
-        if dataset_type in kinds:
+        if dataset_type in kinds and len(kinds) > 1:
             return (dataset_type, *(k for k in kinds if k != dataset_type))
     return (dataset_type, f"{dataset_type}_background")
 
@@ -98,13 +110,18 @@ def load_products(
     ``progress(done, total, dataset_type)`` is called before each fetch and at the end;
     ``cancelled()`` returning True stops before the next fetch and returns what was
     fetched so far.  Each Data carries a glue LoadLog naming :func:`load_from_source`,
-    so sessions store the source, dataset type and data id, not the pixels.
+    so sessions store the source, dataset type and data id, not the pixels.  A
+    ``<image>_background`` is skipped when ``<image>`` came in the new format, whose file
+    holds its named backgrounds (a DP2 ``visit_image``; DP1's is afw with a separate one).
     """
     datasets: list[Data] = []
+    carry_backgrounds: set[str] = set()
     total = len(dataset_types)
     for done, dataset_type in enumerate(dataset_types):
         if cancelled is not None and cancelled():
             break
+        if dataset_type.removesuffix("_background") in carry_backgrounds:
+            continue
         if progress is not None:
             progress(done, total, dataset_type)
         # The "path" glue logs is only a name (it labels the Data); the kwargs are the recipe.
@@ -116,6 +133,8 @@ def load_products(
             data_id=dict(data_id),
         )
         datasets.append(data)
+        if data.meta.get("format") == "lsst-images":
+            carry_backgrounds.add(dataset_type)
     else:
         if progress is not None:
             progress(total, total, "")

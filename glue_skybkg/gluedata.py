@@ -5,6 +5,12 @@ components, its celestial WCS as coordinates and its afw facts (``xy0``, mask-pl
 provenance) in ``meta``.  Full-resolution derived images (the rendered background, the image
 with the background restored, differences) are :class:`DerivedImageLink` components: computed
 once on first access, cached, and saved in sessions as a recipe, never as pixels.
+
+A DP2 image also lists its named backgrounds in ``meta["named_backgrounds"]``; any of them
+can become a component (``background: <name>``), and :class:`ApplyBackgroundLink` gives the
+image with another background applied. Every component's unit is in ``meta["units"]``
+(:mod:`glue_skybkg.units`), and arithmetic converts its right operand into the left one's
+unit first, so a background in electrons is added to an image in nJy through its scaling.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from glue.core.component import Component
 from glue.core.component_link import ComponentLink
 
 from skybkg_adapters import (
+    BackgroundMap,
     BackgroundModel,
     BBox,
     FormatError,
@@ -31,23 +38,28 @@ from skybkg_adapters import (
 )
 
 from . import analysis
+from .products import remember_image, sky_image
 from .session import ProductRecipe
+from .units import conversion, set_component_unit, unit_text
 
 __all__ = [
     "BACKGROUND",
     "IMAGE",
     "MASK",
+    "NAMED_PREFIX",
     "RESTORED",
     "VARIANCE",
+    "ApplyBackgroundLink",
     "ArithmeticLink",
     "BackgroundLink",
     "DerivedImageLink",
     "LazyPlane",
+    "background_map_to_data",
     "background_to_data",
-    "component_units",
     "data_bbox",
     "derived_link",
     "image_to_data",
+    "named_label",
 ]
 
 IMAGE = "image"
@@ -57,6 +69,13 @@ BACKGROUND = "background"
 """Label of the rendered-background component of an image (and of a background-only Data)."""
 RESTORED = "image + background"
 """Label of the restored image: the calexp with its subtracted background added back."""
+NAMED_PREFIX = "background: "
+"""Label prefix of a DP2 image's named background shown as a component."""
+
+
+def named_label(name: str) -> str:
+    """The component label of named background ``name`` (``background: pretty``)."""
+    return f"{NAMED_PREFIX}{name}"
 
 
 def _meta(
@@ -109,7 +128,22 @@ def image_to_data(img: SkyImage, label: str = "") -> Data:
             # read on first access: showing an image never needs them (~0.2 s for a calexp)
             data.add_component(LazyPlane(partial(getattr, img, name), img.shape, dtype), name)
     data.meta.update(_meta("exposure", img.bbox, img.mask_planes, img.provenance, identity))
+    _describe_image(data, img)
     return data
+
+
+def _describe_image(data: Data, img: SkyImage) -> None:
+    """Units, format and named backgrounds in ``meta``; the container kept for the actions."""
+    remember_image(data, img)
+    set_component_unit(data, IMAGE, img.unit)
+    set_component_unit(data, VARIANCE, None if img.unit is None else img.unit**2)
+    data.meta["format"] = "afw" if img.tree is None else "lsst-images"
+    data.meta["visit_level"] = img.has_detector()
+    for name, model in img.backgrounds.items():
+        # known before a named background becomes a component: apply needs its unit
+        set_component_unit(data, named_label(name), model.unit, background=True)
+    if len(img.backgrounds):
+        data.meta["named_backgrounds"] = _named_backgrounds_meta(img.backgrounds)
 
 
 class LazyPlane(Component):
@@ -172,21 +206,44 @@ def background_to_data(bkg: BackgroundModel, label: str = "") -> Data:
     """
     identity = identify(bkg)
     data = Data(label=_label(label, identity), **{BACKGROUND: bkg.render()})
-    planes = bkg.layers[0].mask_planes
+    planes = getattr(bkg.layers[0], "mask_planes", {})
     data.meta.update(_meta("background", bkg.bbox, planes, bkg.provenance, identity))
+    set_component_unit(data, BACKGROUND, bkg.unit, background=True)
     return data
 
 
-def component_units(data: Data, label: str) -> str:
-    """The units of ``data``'s component ``label``: its own, else the image's (``""`` if none).
+def background_map_to_data(backgrounds: BackgroundMap, label: str = "") -> Data:
+    """A standalone DP2 background map: one ``background: <name>`` component per background.
 
-    The background, the restored image and differences are in the image's units (afw
-    subtracts the background in the image's units).
+    Each is rendered (float32, lsst-images semantics) on first access. The backgrounds must
+    cover one box, as in the maps lsst-images writes.
     """
-    units = data.get_component(data.id[label]).units
-    if not units and IMAGE in [c.label for c in data.components]:
-        units = data.get_component(data.id[IMAGE]).units
-    return units
+    boxes = {name: model.bbox for name, model in backgrounds.items()}
+    if not boxes or len(set(boxes.values())) != 1:
+        raise SkybkgError(
+            f"a background map opens as one glue dataset when its backgrounds cover one box; "
+            f"these cover {boxes or 'nothing'}"
+        )
+    bbox = next(iter(boxes.values()))
+    identity = identify(backgrounds)
+    data = Data(label=_label(label, identity))
+    for name, model in backgrounds.items():
+        cid = named_label(name)
+        data.add_component(LazyPlane(model.render, bbox.shape), cid)
+        set_component_unit(data, cid, model.unit, background=True)
+    data.meta.update(_meta("background_map", bbox, {}, backgrounds.provenance, identity))
+    data.meta["named_backgrounds"] = _named_backgrounds_meta(backgrounds)
+    return data
+
+
+def _named_backgrounds_meta(backgrounds: BackgroundMap) -> dict[str, Any]:
+    """Names, descriptions, the subtracted one and units of named backgrounds, for ``meta``."""
+    return {
+        "names": list(backgrounds),
+        "descriptions": dict(backgrounds.descriptions),
+        "subtracted": backgrounds.subtracted,
+        "units": {n: unit_text(m.unit) for n, m in backgrounds.items()},
+    }
 
 
 def data_bbox(data: Data) -> BBox:
@@ -248,6 +305,9 @@ class BackgroundLink(DerivedImageLink):
 
     ``model`` (optional) is the already-read background, so attaching it costs no re-read;
     after a session restore it is fetched again through the recipe on first access.
+
+    ``name`` makes it a DP2 image's named background: the recipe then names the image (the
+    Data's own product) and the model is its ``backgrounds[name]``.
     """
 
     def __init__(
@@ -257,9 +317,11 @@ class BackgroundLink(DerivedImageLink):
         recipe: ProductRecipe | None,
         model: BackgroundModel | None = None,
         rendered: np.ndarray | None = None,
+        name: str | None = None,
     ) -> None:
         super().__init__(frm, to, using=_render_recipe)
         self.recipe = recipe
+        self.name = name
         self._model = model
         if rendered is not None:
             rendered.setflags(write=False)
@@ -267,7 +329,8 @@ class BackgroundLink(DerivedImageLink):
 
     def describe(self) -> str:
         """Where the background comes from, in words (for messages)."""
-        return self.recipe.describe() if self.recipe is not None else "built in memory"
+        where = self.recipe.describe() if self.recipe is not None else "built in memory"
+        return where if self.name is None else f"{self.name!r} of {where}"
 
     @property
     def model(self) -> BackgroundModel:
@@ -279,13 +342,22 @@ class BackgroundLink(DerivedImageLink):
                     "nor a recipe to fetch one; attach the background again"
                 )
             product = self.recipe.fetch()
+            if self.name is not None and isinstance(product, SkyImage):
+                product = product.backgrounds[self.name]
             if not isinstance(product, BackgroundModel):
                 raise FormatError(self.recipe.describe(), "is an exposure, not a background model")
             self._model = product
         return self._model
 
     def _compute(self, data: Data, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        image = sky_image(data)
+        if self._model is None and self.name is not None and image is not None:
+            self._model = image.backgrounds[self.name]
         model = self.model
+        bbox = data_bbox(data)
+        if model.field is not None and model.bbox.contains(bbox):
+            # a DP2 field covers the detector; an image (or cutout) shows part of it
+            return model.render(bbox)
         if model.shape != data.shape:
             raise RenderError(
                 f"background {self.describe()} covers {model.shape[1]}x{model.shape[0]} "
@@ -301,11 +373,14 @@ class BackgroundLink(DerivedImageLink):
                 "built in memory, so a session cannot restore it; write it with "
                 "skybkg_adapters.write_background and attach the file instead"
             )
-        return {
+        state = {
             "frm": [context.id(cid) for cid in self.get_from_ids()],
             "to": context.id(self.get_to_id()),
             "recipe": context.id(self.recipe),
         }
+        if self.name is not None:
+            state["name"] = self.name
+        return state
 
     @classmethod
     def __setgluestate__(cls, rec: dict, context) -> BackgroundLink:
@@ -313,6 +388,7 @@ class BackgroundLink(DerivedImageLink):
             [context.object(c) for c in rec["frm"]],
             context.object(rec["to"]),
             context.object(rec["recipe"]),
+            name=rec.get("name"),
         )
 
 
@@ -325,6 +401,8 @@ class ArithmeticLink(DerivedImageLink):
     Each operand is ``(other_data, label)``: ``other_data`` None means the Data holding this
     component.  Operands in another Data (e.g. deepCoadd_calexp for deepCoadd − deepCoadd_calexp)
     are saved as references to that Data, so the recipe survives a session round trip.
+    The right operand is first converted into the left one's unit
+    (:func:`glue_skybkg.units.conversion`; ``calibration`` is a factor the user gave).
     """
 
     def __init__(
@@ -334,6 +412,7 @@ class ArithmeticLink(DerivedImageLink):
         op: str,
         left: tuple[Data | None, str],
         right: tuple[Data | None, str],
+        calibration: float | None = None,
     ) -> None:
         if op not in _OPERATIONS:
             raise ValueError(f"op must be one of {sorted(_OPERATIONS)}; got {op!r}")
@@ -341,6 +420,7 @@ class ArithmeticLink(DerivedImageLink):
         self.op = op
         self.left = left
         self.right = right
+        self.calibration = calibration
         # operand Data still being restored from a session: attribute name -> session id
         self._pending: dict[str, str] = {}
 
@@ -357,20 +437,29 @@ class ArithmeticLink(DerivedImageLink):
         return tuple(arrays)
 
     def _compute(self, data: Data, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
-        return _OPERATIONS[self.op](*inputs)
+        left, right = inputs
+        left_data = data if self.left[0] is None else self.left[0]
+        right_data = data if self.right[0] is None else self.right[0]
+        change = conversion(left_data, self.left[1], right_data, self.right[1], self.calibration)
+        if not change.is_identity:
+            right = change.apply(right, data_bbox(right_data))
+        return _OPERATIONS[self.op](left, right)
 
     def __gluestate__(self, context) -> dict:
         def operand(item):
             other, label = item
             return [None if other is None else context.id(other), label]
 
-        return {
+        state = {
             "frm": [context.id(cid) for cid in self.get_from_ids()],
             "to": context.id(self.get_to_id()),
             "op": self.op,
             "left": operand(self.left),
             "right": operand(self.right),
         }
+        if self.calibration is not None:
+            state["calibration"] = self.calibration
+        return state
 
     @classmethod
     def __setgluestate__(cls, rec: dict, context) -> ArithmeticLink:
@@ -382,6 +471,7 @@ class ArithmeticLink(DerivedImageLink):
             rec["op"],
             (None, rec["left"][1]),
             (None, rec["right"][1]),
+            rec.get("calibration"),
         )
         link._pending = {
             side: rec[side][0] for side in ("left", "right") if rec[side][0] is not None
@@ -393,6 +483,73 @@ class ArithmeticLink(DerivedImageLink):
         for side, ref in list(self._pending.items()):
             setattr(self, side, (context.object(ref), getattr(self, side)[1]))
             del self._pending[side]
+
+
+class ApplyBackgroundLink(DerivedImageLink):
+    """A DP2 image with another of its backgrounds applied: ``image + subtracted - chosen``.
+
+    What lsst-images' ``apply_background(chosen)`` does to an image (its pixels once had
+    ``subtracted`` taken off; now ``chosen`` is taken off instead), without touching the
+    image: both backgrounds are rendered over the image's (or ``region``'s) pixels and
+    converted into the image's unit first. ``subtracted`` None means none was (the image is
+    then ``image - chosen``); ``chosen`` None restores (``image + subtracted``). Outside
+    ``region`` (parent pixels, default the whole image) the result is NaN.
+    """
+
+    def __init__(
+        self,
+        frm: list,
+        to: Any,
+        chosen: str | None,
+        subtracted: str | None,
+        region: BBox | None = None,
+        calibration: float | None = None,
+    ) -> None:
+        super().__init__(frm, to, using=_render_recipe)
+        self.chosen = chosen
+        self.subtracted = subtracted
+        self.region = None if region is None else BBox.coerce(region)
+        self.calibration = calibration
+
+    def _inputs(self, data: Data) -> tuple[np.ndarray, ...]:
+        return (data.get_data(data.id[IMAGE]),)
+
+    def _compute(self, data: Data, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        image = sky_image(data)
+        if image is None:
+            raise SkybkgError(
+                f"{data.label!r} was not opened by this plugin from a DP2 file, so its named "
+                "backgrounds are not known; open the file again"
+            )
+        full = data_bbox(data)
+        region = self.region or full
+        applied = image.apply_background(self.chosen, region, calibration=self.calibration)
+        if region == full:
+            return applied
+        out = np.full(full.shape, np.nan, np.float32)
+        out[full.slices(region)] = applied
+        return out
+
+    def __gluestate__(self, context) -> dict:
+        return {
+            "frm": [context.id(cid) for cid in self.get_from_ids()],
+            "to": context.id(self.get_to_id()),
+            "chosen": self.chosen,
+            "subtracted": self.subtracted,
+            "region": None if self.region is None else list(self.region),
+            "calibration": self.calibration,
+        }
+
+    @classmethod
+    def __setgluestate__(cls, rec: dict, context) -> ApplyBackgroundLink:
+        return cls(
+            [context.object(c) for c in rec["frm"]],
+            context.object(rec["to"]),
+            rec["chosen"],
+            rec["subtracted"],
+            rec.get("region"),
+            rec.get("calibration"),
+        )
 
 
 def derived_link(data: Data, label: str) -> DerivedImageLink | None:

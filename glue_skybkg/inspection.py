@@ -29,6 +29,7 @@ from skybkg_adapters import (
     IGNORED_PLANES,
     ApproxStyle,
     BackgroundLayer,
+    FieldLayer,
     SkybkgError,
     bin_count,
 )
@@ -121,7 +122,9 @@ class EntryInfo:
         return text
 
 
-def _entry_info(index: int, layer: BackgroundLayer) -> EntryInfo:
+def _entry_info(index: int, layer: BackgroundLayer | FieldLayer) -> EntryInfo:
+    if isinstance(layer, FieldLayer):
+        return _term_info(index, layer)
     ny, nx = layer.shape
     chebyshev = layer.approx_style != ApproxStyle.UNKNOWN
     return EntryInfo(
@@ -133,6 +136,31 @@ def _entry_info(index: int, layer: BackgroundLayer) -> EntryInfo:
         order=layer.approx_order_x if chebyshev else None,
         weighting=bool(layer.approx_weighting),
         nan_bins=int(np.isnan(layer.values).sum()),
+    )
+
+
+def _term_info(index: int, layer: FieldLayer) -> EntryInfo:
+    """A DP2 field term as an entry: a spline grid's bins, or a Chebyshev series' order."""
+    field = layer.field
+    spline = field.field_type == "SPLINE"
+    if spline:
+        grid = field.values.shape
+        spacing = (
+            float(np.diff(field.x).mean()) if field.x.size > 1 else field.bounds.width,
+            float(np.diff(field.y).mean()) if field.y.size > 1 else field.bounds.height,
+        )
+    else:
+        grid = getattr(field, "coefficients", np.zeros((1, 1))).shape
+        spacing = (float(layer.bbox.width), float(layer.bbox.height))
+    return EntryInfo(
+        index=index,
+        interp=layer.label,
+        undersample="-",
+        grid=(int(grid[0]), int(grid[1])),
+        bin_size=spacing,
+        order=None if spline else max(grid) - 1,
+        weighting=False,
+        nan_bins=int(np.isnan(field.values).sum()) if spline else 0,
     )
 
 

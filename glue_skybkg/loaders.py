@@ -1,4 +1,4 @@
-"""glue data factories for afw FITS files and for products fetched from a source.
+"""glue data factories for afw and DP2 (lsst-images) FITS files and for fetched products.
 
 The factories are module-level functions with stable names: a session stores the dotted
 name of the factory that loaded each file, so renaming one breaks saved sessions.
@@ -13,26 +13,31 @@ from glue.config import data_factory
 from glue.core import Data
 
 from skybkg_adapters import (
+    BackgroundMap,
     BackgroundModel,
     Provenance,
     SkyImage,
     is_afw_background,
     is_afw_exposure,
+    is_lsst_images_file,
     read_background,
     read_exposure,
+    read_lsst_images,
 )
 
-from .gluedata import background_to_data, image_to_data
+from .gluedata import background_map_to_data, background_to_data, image_to_data
 from .session import fetch_from_source
 
 __all__ = [
     "PRIORITY",
     "is_afw_background_file",
     "is_afw_exposure_file",
+    "is_dp2_file",
     "load_from_source",
     "product_to_data",
     "read_afw_background",
     "read_afw_exposure",
+    "read_dp2_file",
 ]
 
 PRIORITY = 150
@@ -49,11 +54,28 @@ def is_afw_exposure_file(path: Any, **kwargs: Any) -> bool:
     return is_afw_exposure(path)
 
 
-def product_to_data(product: SkyImage | BackgroundModel, label: str = "") -> Data:
-    """A fetched product (SkyImage or BackgroundModel) as a glue Data."""
+def is_dp2_file(path: Any, **kwargs: Any) -> bool:
+    """Glue identifier: whether ``path`` is a Rubin lsst-images (DP2) file (primary header)."""
+    return is_lsst_images_file(path)
+
+
+def product_to_data(product: SkyImage | BackgroundModel | BackgroundMap, label: str = "") -> Data:
+    """A fetched product (SkyImage, BackgroundModel or BackgroundMap) as a glue Data."""
     if isinstance(product, BackgroundModel):
         return background_to_data(product, label)
+    if isinstance(product, BackgroundMap):
+        return background_map_to_data(product, label)
     return image_to_data(product, label)
+
+
+@data_factory("LSST image (Rubin lsst-images, DP2)", identifier=is_dp2_file, priority=PRIORITY)
+def read_dp2_file(path: str, **kwargs: Any) -> Data:
+    """A DP2 file as one Data: an image (planes, WCS, named backgrounds) or a background map.
+
+    A visit image or coadd gives ``image``, ``mask`` and ``variance`` with its named
+    backgrounds listed in ``meta``; a standalone background map one component per background.
+    """
+    return product_to_data(read_lsst_images(path))
 
 
 @data_factory("LSST exposure (afw FITS)", identifier=is_afw_exposure_file, priority=PRIORITY)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-__all__ = ["GslUnavailable", "TooFewPoints", "load_gsl", "reference_render"]
+__all__ = ["GslUnavailable", "TooFewPoints", "load_gsl", "reference_grid", "reference_render"]
 
 LIBGSL = "/usr/lib/x86_64-linux-gnu/libgsl.so.27"
 
@@ -155,23 +155,45 @@ def reference_render(values, size, style, undersample, window=None):
     width, height = size
     ny, nx = len(values), len(values[0])
     x0, y0, w, h = window or (0, 0, width, height)
+    return reference_grid(
+        values,
+        _centres(width, nx),
+        _centres(height, ny),
+        range(x0, x0 + w),
+        range(y0, y0 + h),
+        style,
+        undersample,
+        all_rows=range(height),
+    )
+
+
+def reference_grid(values, xcen, ycen, columns, rows, style=5, undersample=1, all_rows=None):
+    """Afw's separable interpolation of ``values`` at bin centres ``xcen``/``ycen``, float32.
+
+    Evaluated at the integer positions ``columns`` x ``rows`` (any frame, the centres'),
+    after afw's global undersampling check; ``all_rows`` are the rows the column pass
+    evaluates (afw: every image row; only ``rows`` are needed otherwise).
+    """
+    ny, nx = len(values), len(values[0])
     needed = _MIN_POINTS[style]
     if nx < needed or ny < needed:
         if undersample != 1:
             raise ValueError("undersampled")
         style = _max_style(nx if nx < ny else ny)
-    xcen, ycen = _centres(width, nx), _centres(height, ny)
-    columns = []
+    rows, columns = list(rows), list(columns)
+    wanted = rows if all_rows is None else list(all_rows)
+    at = {y: k for k, y in enumerate(wanted)}
+    fits = []
     for ix in range(nx):
         pts = [(ycen[iy], float(values[iy][ix])) for iy in range(ny)]
         pts = [(p, v) for p, v in pts if not math.isnan(v)]
         func = _interpolator(style, undersample, [p for p, _ in pts], [v for _, v in pts])
-        columns.append([func(float(y)) for y in range(height)])
-    out = np.empty((h, w), np.float32)
-    for r in range(h):
-        pts = [(xcen[ix], columns[ix][y0 + r]) for ix in range(nx)]
+        fits.append([func(float(y)) for y in wanted])
+    out = np.empty((len(rows), len(columns)), np.float32)
+    for r, y in enumerate(rows):
+        pts = [(xcen[ix], fits[ix][at[y]]) for ix in range(nx)]
         pts = [(p, v) for p, v in pts if not math.isnan(v)]
         func = _interpolator(style, undersample, [p for p, _ in pts], [v for _, v in pts])
-        for j in range(w):
-            out[r, j] = np.float32(func(float(x0 + j)))
+        for j, x in enumerate(columns):
+            out[r, j] = np.float32(func(float(x)))
     return out

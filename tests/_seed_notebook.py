@@ -38,18 +38,22 @@ def _run(code: str, namespace: dict) -> str:
     return out.getvalue()
 
 
-def statistics_block(values, include_counts: bool = True) -> str:
-    """What the notebook prints for these pixels (``temp = np.asarray(..., dtype='float')``)."""
+def statistics_block(values, include_counts: bool = True, unit: str | None = None) -> str:
+    """What the notebook prints for these pixels (``temp = np.asarray(..., dtype='float')``).
+
+    With ``unit``, the line glue-skybkg adds after the notebook's block: ``Unit: <unit>``.
+    """
     bkgd_array = np.asarray(values, dtype="float").flatten()
     code = (COUNTS_CELL if include_counts else "") + VALUES_CELL
-    return _run(code, {"bkgd_array": bkgd_array}).rstrip("\n")
+    block = _run(code, {"bkgd_array": bkgd_array}).rstrip("\n")
+    return block if unit is None else f"{block}\nUnit: {unit}"
 
 
-def difference_block(coadd, coadd_calexp) -> str:
+def difference_block(coadd, coadd_calexp, unit: str | None = None) -> str:
     """The notebook's last cell: deepCoadd - deepCoadd_calexp in float64, its five lines."""
     namespace: dict = {"coadd": coadd, "coadd_calexp": coadd_calexp}
     exec(DIFFERENCE_CELL, {"np": np}, namespace)
-    return statistics_block(namespace["array"], include_counts=False)
+    return statistics_block(namespace["array"], include_counts=False, unit=unit)
 
 
 def histogram(values) -> tuple[np.ndarray, np.ndarray]:

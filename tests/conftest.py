@@ -253,3 +253,83 @@ def two_detectors(tmp_path_factory):
         write_exposure(paths["calexp"][detector], calexp)
         write_background(paths["calexpBackground"][detector], background)
     return paths
+
+
+# --- Rubin's new format (DP2): the files lsst-images wrote, their manifest and renders ---
+
+LSST_IMAGES_FILES = (
+    "background_map_01.fits",
+    "cell_coadd_01.fits",
+    "visit_01_typical.fits",
+    "visit_02_nan_akima.fits",
+    "visit_03_chebyshev.fits",
+    "visit_04_product.fits",
+    "visit_05_offset.fits",
+    "visit_06_compressed.fits",
+    "visit_07_uncompressed.fits",
+    "visit_08_lossy.fits",
+)
+"""The files of ``../shared/realdata/lsst_images`` (the manifest is checked to list just these)."""
+LSST_IMAGES_BACKGROUNDS = (
+    ("background_map_01.fits", "subtracted"),
+    ("background_map_01.fits", "skyCorr"),
+    ("cell_coadd_01.fits", "object"),
+    ("cell_coadd_01.fits", "pretty"),
+    ("visit_01_typical.fits", "subtracted"),
+    ("visit_01_typical.fits", "skyCorr"),
+    ("visit_02_nan_akima.fits", "subtracted"),
+    ("visit_02_nan_akima.fits", "skyCorr"),
+    ("visit_03_chebyshev.fits", "subtracted"),
+    ("visit_03_chebyshev.fits", "skyCorr"),
+    ("visit_04_product.fits", "subtracted"),
+    ("visit_04_product.fits", "flatScaled"),
+    ("visit_05_offset.fits", "subtracted"),
+    ("visit_05_offset.fits", "skyCorr"),
+    ("visit_06_compressed.fits", "subtracted"),
+    ("visit_06_compressed.fits", "skyCorr"),
+    ("visit_07_uncompressed.fits", "subtracted"),
+    ("visit_08_lossy.fits", "subtracted"),
+)
+"""Every (file, background) with a render beside it (``NAME.<background>[.float32].npy``)."""
+
+
+@pytest.fixture(scope="session")
+def lsst_images_dir() -> Path:
+    """The real lsst-images files (shared/realdata/lsst_images beside the checkout)."""
+    return shared_folder(REALDATA / "lsst_images", "real lsst-images (DP2) files")
+
+
+@pytest.fixture(scope="session")
+def lsst_images_manifest(lsst_images_dir) -> dict:
+    """``manifest.json`` of those files, by file name."""
+    import json
+
+    manifest = json.loads((lsst_images_dir / "manifest.json").read_text())
+    return {entry["file"]: entry for entry in manifest["files"]}
+
+
+@pytest.fixture(scope="session")
+def read_dp2(lsst_images_dir):
+    """``read_dp2(name)``: a fixture file read with our reader, once per session."""
+    from skybkg_adapters import read_lsst_images
+
+    cache: dict = {}
+
+    def read(name: str):
+        if name not in cache:
+            cache[name] = read_lsst_images(lsst_images_dir / name)
+        return cache[name]
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def dp2_render(lsst_images_dir):
+    """``dp2_render(name, background, dtype)``: lsst-images' own render beside the file."""
+    import numpy as np
+
+    def load(name: str, background: str, dtype) -> np.ndarray:
+        suffix = ".float32.npy" if np.dtype(dtype) == np.float32 else ".npy"
+        return np.load(lsst_images_dir / f"{Path(name).stem}.{background}{suffix}")
+
+    return load

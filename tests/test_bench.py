@@ -40,6 +40,9 @@ def test_quick_run_has_every_row(quick_result):
         "read_astropy_plain",
         "restore_ours",
         "restore_inplace",
+        "render_dp2_f64",
+        "render_dp2_f32",
+        "render_dp2_afw",
     ):
         row = result["rows"][key]
         assert row["ms"] is not None, (key, row["note"])
@@ -52,9 +55,14 @@ def test_quick_run_has_every_row(quick_result):
 
 def test_rows_that_cannot_run_say_why(quick_result):
     result, _ = quick_result
-    lsst_images = result["rows"]["render_lsst_images"]
-    assert lsst_images["ms"] is None
-    assert lsst_images["note"].startswith("not importable")
+    for key in ("render_lsst_images", "render_lsst_images_f32"):
+        lsst_images = result["rows"][key]
+        # lsst-images (Python >= 3.12) is timed live in a second interpreter, else quoted
+        if lsst_images["ms"] is None:
+            assert lsst_images["note"].startswith("quoted: no Python >= 3.12 with lsst-images")
+        else:
+            assert lsst_images["note"].startswith("measured live with ")
+        assert lsst_images["anchor_ms"] == {"render_lsst_images": 183.0}.get(key, 276.0)
     assert "--quick" in result["rows"]["demo"]["note"]
     viewer, cold = result["rows"]["first_viewer"], result["rows"]["cold_viewer"]
     assert viewer["ms"] is not None or viewer["note"].startswith("not available")
@@ -69,9 +77,26 @@ def test_printed_table_lists_every_case(quick_result):
     assert lines[0].startswith("skybkg bench --quick: 128 x 136 float32")
     for case in cases.CASES:
         assert sum(case.label in line for line in lines) == 1, case.label
-    assert "not importable" in text
+    assert "lsst-images SplineField.render, float64" in text
     assert "+389 MiB" in text
     assert text == table.format_table(result) + "\n"
+
+
+def test_the_dp2_rows(quick_result):
+    result, _ = quick_result
+    rows = result["rows"]
+    assert rows["render_dp2_f64"]["versus"] == "render_lsst_images"
+    assert rows["render_dp2_f32"]["versus"] == "render_lsst_images_f32"
+    assert rows["render_dp2_f64"]["target"] == "<= 3x floor, >= 10x faster"
+    dp2 = rows["first_viewer_dp2"]
+    assert dp2["ms"] is not None or dp2["note"].startswith("not available")
+
+
+def test_dp2_bench_inputs():
+    field = cases.dp2_spline((40, 48))
+    assert field.values.shape == (32, 32)
+    assert field.bounds == (0, 0, 48, 40)
+    assert field.render(dtype=np.float64).shape == (40, 48)
 
 
 def test_verdicts_against_targets():

@@ -48,7 +48,7 @@ def test_demo_runs_headless_and_prints_the_statistics(sample, tmp_path, capsys):
     )
     assert "Number of pixels: 17640000" in captured.out
     assert f"Report: {(tmp_path / 'out' / 'report.html').resolve()}" in captured.out
-    assert len(list((tmp_path / "out").glob("*.png"))) == 8
+    assert len(list((tmp_path / "out").glob("*.png"))) == 10  # 8 of the notebook, 2 of DP2
 
 
 def test_unwritable_out_is_one_clear_line(unwritable, capsys):

@@ -54,10 +54,13 @@ def test_the_figures_are_written(demo_run):
         "06_deepCoadd.png",
         "07_deepCoadd_calexp_background.png",
         "08_deepCoadd_difference.png",
+        "09_dp2_visit_image.png",
+        "10_dp2_deep_coadd.png",
     ]
     for path in result.figures:
         width, height = _png_size(path)
-        assert 400 < width < 1000
+        panels = path.name.startswith(("09_", "10_"))  # several images side by side
+        assert 400 < width < (1600 if panels else 1000)
         assert 300 < height < 1000
 
 
@@ -108,7 +111,8 @@ def test_the_report_holds_the_numbers_and_figures(demo_run):
         (result.stats["difference"], False),
     ):
         assert stats.format(include_counts=counts) in page
-    assert len(re.findall(r'src="data:image/png;base64,', page)) == 8
+    assert len(re.findall(r'src="data:image/png;base64,', page)) == 10
+    assert "DP2: named backgrounds" in page
 
 
 def test_the_restored_calexp_is_a_new_image(demo_run, sample):
@@ -257,3 +261,31 @@ def test_downsample_blocks_to_about_a_thousand_pixels():
     shown, block = report.downsample(np.ones((4000, 4072), np.float32))
     assert block == 6
     assert shown.shape == (666, 678)
+
+
+def test_the_dp2_part_lists_applies_and_refuses(demo_run, sample):
+    """The DP2 sample: named backgrounds with descriptions, the subtracted one marked, and
+    the DP1-style restore refused without a calibration and exact with one.
+    """
+    from skybkg_adapters.sample import DP2_CALIBRATION
+
+    _, text = demo_run
+    assert "visit_image: named backgrounds (unit; * = subtracted from the pixels)" in text
+    assert " * subtracted (electron): Background subtracted from the image" in text
+    assert "   skyCorr (electron): Focal-plane sky correction" in text
+    assert " * object (nJy): Background for object detection" in text
+    assert "   pretty (nJy): Gentler background for colour images." in text
+    assert "DP1-style restore without a calibration is refused:" in text
+    assert "DP1 visit images carry PhotoCalib = 1" in text
+    from glue_skybkg.cli.demo_dp2 import centre_region
+
+    calexp = read_exposure(sample.calexp)
+    background = read_background(sample.calexp_background)
+    region = centre_region(calexp)
+    assert (region.width, region.height) == (1024, 1024)
+    rows, cols = calexp.bbox.slices(region)
+    restored = calexp.image[rows, cols] * np.float32(DP2_CALIBRATION) + background.render(
+        region
+    ) * np.float32(DP2_CALIBRATION)
+    match = re.search(r"approximate\), centre \(.*\): maximum (\S+) nJy", text)
+    assert float(match.group(1)) == pytest.approx(float(np.nanmax(restored)), rel=1e-5)

@@ -66,10 +66,13 @@ def test_it_prints_the_notebooks_statistics(executed, sample):
 
     nb, _ = executed
     calexp_background = read_background(sample.calexp_background).render()
-    assert tagged_stdout(nb, "calexp-statistics") == statistics_block(calexp_background) + "\n"
+    # the notebook's block, then the unit (a DP0.2 calexp's background is in its counts)
+    assert tagged_stdout(nb, "calexp-statistics") == (
+        statistics_block(calexp_background, unit="ct") + "\n"
+    )
     coadd_background = read_background(sample.coadd_background).render()
     coadd_block = tagged_stdout(nb, "coadd-statistics")
-    assert coadd_block == statistics_block(coadd_background) + "\n"
+    assert coadd_block == statistics_block(coadd_background, unit="nJy") + "\n"
     assert "Standard deviation in pixel values:  0.0\n" in coadd_block  # flat, as the notebook says
 
 
@@ -78,7 +81,9 @@ def test_it_prints_the_notebooks_coadd_difference(executed, sample):
 
     nb, _ = executed
     coadd, coadd_calexp = (read_exposure(p).image for p in (sample.coadd, sample.coadd_calexp))
-    assert tagged_stdout(nb, "difference") == difference_block(coadd, coadd_calexp) + "\n"
+    assert tagged_stdout(nb, "difference") == (
+        difference_block(coadd, coadd_calexp, unit="nJy") + "\n"
+    )
     residual = tagged_stdout(nb, "compare").splitlines()
     assert [line.split(":")[0] for line in residual] == [
         "Minimum pixel value",
@@ -86,8 +91,10 @@ def test_it_prints_the_notebooks_coadd_difference(executed, sample):
         "Mean pixel value",
         "Median pixel value",
         "Standard deviation in pixel values",
+        "Unit",
     ]
-    assert all(abs(float(line.split()[-1])) < 1e-3 for line in residual)
+    assert residual[-1] == "Unit: nJy"
+    assert all(abs(float(line.split()[-1])) < 1e-3 for line in residual[:-1])
 
 
 def test_it_restores_once_and_saves_a_small_session(executed):

@@ -77,9 +77,11 @@ def test_the_notebook_draws_and_prints_in_jupyterlab(tmp_path, sample, chromium_
     from skybkg_adapters.lsst_fits import read_background, read_exposure
 
     expected = [
-        statistics_block(read_background(sample.calexp_background).render()),
-        statistics_block(read_background(sample.coadd_background).render()),
-        difference_block(*(read_exposure(p).image for p in (sample.coadd, sample.coadd_calexp))),
+        statistics_block(read_background(sample.calexp_background).render(), unit="ct"),
+        statistics_block(read_background(sample.coadd_background).render(), unit="nJy"),
+        difference_block(
+            *(read_exposure(p).image for p in (sample.coadd, sample.coadd_calexp)), unit="nJy"
+        ),
     ]
     root, home = tmp_path / "root", tmp_path / "home"
     root.mkdir()

@@ -57,7 +57,7 @@ def test_open_from_a_source_shows_the_calexp_as_the_notebook(sample_spec, sample
     app = skyj.open(sample_spec, "calexp", VISIT_ID, show=False)
     assert isinstance(app, JupyterApplication)
     panel = skyj.panel(app)
-    assert [d.label for d in app.data_collection] == ["calexp"]
+    assert [d.label for d in app.data_collection] == ["calexp_512055_75"]
     data = panel.data
     assert BACKGROUND in [c.label for c in data.components]
     layer = panel.viewer.state.layers[0]
@@ -92,7 +92,7 @@ def test_statistics_of_the_whole_background_are_the_notebook_block(sample_spec, 
     _click(panel, panel.statistics_button)
     background = read_background(sample.calexp_background).render()
     assert panel.component.value == BACKGROUND
-    assert panel.statistics_text == statistics_block(background)
+    assert panel.statistics_text == statistics_block(background, unit="ct")
     assert panel.statistics_text in panel.statistics_box.value
     counts, edges = histogram(background)
     np.testing.assert_array_equal(panel.histogram[0], counts)
@@ -182,9 +182,12 @@ def test_difference_and_compare_are_the_actions_arrays(sample_spec, sample):
     from skybkg_adapters.lsst_fits import read_exposure
 
     panel = _panel(sample_spec, "deepCoadd", COADD_ID)
-    assert [d.label for d in panel.app.data_collection] == ["deepCoadd", "deepCoadd_calexp"]
-    assert panel.data.label == "deepCoadd"
-    assert panel.other.value.label == "deepCoadd_calexp"
+    assert [d.label for d in panel.app.data_collection] == [
+        "deepCoadd_4226_17_r",
+        "deepCoadd_calexp_4226_17_r",
+    ]
+    assert panel.data.label == "deepCoadd_4226_17_r"
+    assert panel.other.value.label == "deepCoadd_calexp_4226_17_r"
     _click(panel, panel.difference_button)
     deep, deep_calexp = _reference(sample_spec, "deepCoadd", COADD_ID)
     cid = actions.difference(deep, deep_calexp)
@@ -192,7 +195,9 @@ def test_difference_and_compare_are_the_actions_arrays(sample_spec, sample):
     assert panel.viewer.state.layers[0].attribute.label == cid.label
     coadd, coadd_calexp = (read_exposure(p).image for p in (sample.coadd, sample.coadd_calexp))
     # the notebook's own last cell (float64) prints the same five lines
-    assert panel.statistics.format(include_counts=False) == difference_block(coadd, coadd_calexp)
+    assert panel.statistics.format(include_counts=False) == difference_block(
+        coadd, coadd_calexp, unit="nJy"
+    )
 
     _click(panel, panel.compare_button)
     comparison = actions.compare_with_stored_background(deep, deep_calexp)
@@ -205,7 +210,7 @@ def test_difference_and_compare_are_the_actions_arrays(sample_spec, sample):
 
 def test_the_coadd_residual_background_is_flat(sample_spec):
     panel = _panel(sample_spec, "deepCoadd_calexp", COADD_ID)
-    assert panel.data.label == "deepCoadd_calexp"
+    assert panel.data.label == "deepCoadd_calexp_4226_17_r"
     _click(panel, panel.statistics_button)
     assert panel.component.value == BACKGROUND
     stats = panel.statistics
@@ -251,12 +256,12 @@ def test_fetch_form_fetches_into_the_viewer(glue_products):
     assert form.data_id.value == "tract=4226, patch=17, band=r"
     _click(panel, form.fetch_button)
     labels = [d.label for d in panel.app.data_collection]
-    assert labels == ["calexp_512055_75", "deepCoadd", "deepCoadd_calexp"]
+    assert labels == ["calexp_512055_75", "deepCoadd_4226_17_r", "deepCoadd_calexp_4226_17_r"]
     assert (form.progress.value, form.progress.max) == (3, 3)
-    assert panel.data.label == "deepCoadd"
-    assert [d.label for d in panel.viewer.state.layers_data] == ["deepCoadd"]
+    assert panel.data.label == "deepCoadd_4226_17_r"
+    assert [d.label for d in panel.viewer.state.layers_data] == ["deepCoadd_4226_17_r"]
     np.testing.assert_array_equal(panel.data[IMAGE], glue_products["coadd_image"])
-    calexp_background = panel.app.data_collection["deepCoadd_calexp"][BACKGROUND]
+    calexp_background = panel.app.data_collection["deepCoadd_calexp_4226_17_r"][BACKGROUND]
     np.testing.assert_array_equal(calexp_background, glue_products["coadd_background"])
     assert [label for label, _ in panel.image.options] == labels
 

@@ -108,10 +108,10 @@ def test_a_notebook_session_opens_in_glue_qt_with_the_same_pixels(notebook_sessi
     expected = _derived_arrays(app.data_collection)
     assert sorted(restored) == sorted(expected)
     assert {
-        "calexp|background",
-        "calexp|image + background",
-        "deepCoadd|image - deepCoadd_calexp",
-        "deepCoadd|image - deepCoadd_calexp - background",
+        "calexp_512055_75|background",
+        "calexp_512055_75|image + background",
+        "deepCoadd_4226_17_r|image - deepCoadd_calexp_4226_17_r",
+        "deepCoadd_4226_17_r|image - deepCoadd_calexp_4226_17_r - background",
     } <= set(expected)
     for key, array in expected.items():
         np.testing.assert_array_equal(restored[key], array, err_msg=key)

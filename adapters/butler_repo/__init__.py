@@ -7,14 +7,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from astropy.io import fits
+
 from ..dataset_types import product_kind
 from ..detectors import detector_full_name
 from ..errors import MissingDependency
+from ..lsst_fits import detect_kind
+from ..lsst_images import is_lsst_images
 
 __all__ = ["DP02_DATASET_TYPES", "create_butler_repo"]
 
 _VISIT_DIMENSIONS = ("instrument", "visit", "detector")
 _COADD_DIMENSIONS = ("skymap", "tract", "patch", "band")
+_VISIT_SUMMARY_DIMENSIONS = ("instrument", "visit")
 
 DP02_DATASET_TYPES = {
     "calexp": _VISIT_DIMENSIONS,
@@ -28,10 +33,17 @@ DP02_DATASET_TYPES = {
 # The DC2 sky map has 7 x 7 patches per tract, numbered row by row.
 _PATCHES_PER_SIDE = 7
 _DEFAULT_DAY_OBS = 20220101
-# Storage class names of the afw types. Their Python types (lsst.afw) are only imported by
-# Butler.get; registering, ingesting and getURI never import them, so the standard names
-# work without lsst.afw and the repository matches a real DP0.2 one.
+# Storage class names of the afw and lsst-images types. Their Python types (lsst.afw,
+# lsst.images) are only imported by Butler.get; registering, ingesting and getURI never
+# import them, so the standard names work without those packages and the repository
+# matches a real DP0.2/DP1/DP2 one. DP2 types are told from afw ones by the file's content.
 _STORAGE_CLASSES = {"exposure": "ExposureF", "background": "Background"}
+_CATALOG_STORAGE_CLASS = "ExposureCatalog"
+_LSST_IMAGES_STORAGE_CLASSES = {
+    "/visit_image-": "VisitImage",
+    "/cell_coadd-": "CellCoadd",
+    "/background_map-": "BackgroundMap",
+}
 # Recorded as metadata only (obs_lsst is never imported); None for other instruments.
 _INSTRUMENT_CLASSES = {
     "LSSTCam-imSim": "lsst.obs.lsst.LsstCamImSim",
@@ -53,7 +65,10 @@ def create_butler_repo(
     The registry gets the DP0.2 dimensions the data ids need (instrument, detector,
     physical_filter, band, day_obs, visit, skymap, tract, patch) and the dataset types of
     :data:`DP02_DATASET_TYPES` (others named in ``products`` are registered with visit or
-    coadd dimensions, whichever their data id has).
+    coadd dimensions, whichever their data id has; ``visit_summary`` with instrument and
+    visit). Storage classes follow the files' content: afw ``ExposureF``/``Background``,
+    lsst-images ``VisitImage``/``CellCoadd``/``BackgroundMap`` (whose ``backgrounds``
+    component the Butler resolves to the image's own file), ``ExposureCatalog``.
 
     Parameters
     ----------
@@ -107,13 +122,14 @@ def create_butler_repo(
 
     _insert_dimensions(registry, entries, instrument, skymap)
     types: dict[str, tuple[str, ...]] = dict(DP02_DATASET_TYPES)
-    for dataset_type, data_id, _ in entries:
-        types.setdefault(
-            dataset_type, _VISIT_DIMENSIONS if "visit" in data_id else _COADD_DIMENSIONS
-        )
+    storage = {name: _STORAGE_CLASSES[product_kind(name)] for name in types}
+    for dataset_type, data_id, path in entries:
+        types.setdefault(dataset_type, _dimensions(dataset_type, data_id))
+        storage.setdefault(dataset_type, _storage_class(dataset_type, path))
     for name, dimensions in types.items():
-        storage = _STORAGE_CLASSES[product_kind(name)]
-        registry.registerDatasetType(DatasetType(name, dimensions, storage, universe=universe))
+        registry.registerDatasetType(
+            DatasetType(name, dimensions, storage[name], universe=universe)
+        )
     registry.registerRun(run)
 
     datasets = []
@@ -125,6 +141,27 @@ def create_butler_repo(
     if datasets:
         butler.ingest(*datasets, transfer=transfer)
     return root
+
+
+def _dimensions(dataset_type: str, data_id: Mapping[str, Any]) -> tuple[str, ...]:
+    """The dimensions of a dataset type not in :data:`DP02_DATASET_TYPES`, from its data id."""
+    if product_kind(dataset_type) == "catalog":
+        return _VISIT_SUMMARY_DIMENSIONS
+    return _VISIT_DIMENSIONS if "visit" in data_id else _COADD_DIMENSIONS
+
+
+def _storage_class(dataset_type: str, path: Path) -> str:
+    """The storage class of a file: by its dataset type's kind and, for images, its format."""
+    kind = product_kind(dataset_type)
+    if kind == "catalog":
+        return _CATALOG_STORAGE_CLASS
+    if is_lsst_images(path):
+        model = str(fits.getheader(path, 0).get("DATAMODL", ""))
+        for marker, name in _LSST_IMAGES_STORAGE_CLASSES.items():
+            if marker in model:
+                return name
+        raise ValueError(f"{path}: no storage class for the lsst-images schema {model!r}")
+    return _STORAGE_CLASSES[detect_kind(path) if kind == "exposure" else kind]
 
 
 def _governed(
@@ -140,14 +177,18 @@ def _insert_dimensions(registry, products, instrument: str, skymap: str) -> None
     visits, detectors, filters, days, patches = {}, set(), {}, set(), set()
     for _, data_id, _ in products:
         if "visit" in data_id:
-            _require(data_id, ("visit", "detector", "band"))
+            _require(
+                data_id,
+                ("visit", "band") if "detector" not in data_id else ("visit", "detector", "band"),
+            )
             band = str(data_id["band"])
             physical_filter = str(data_id.get("physical_filter", f"{band}_sim_1.4"))
             day_obs = int(data_id.get("day_obs", _DEFAULT_DAY_OBS))
             visits[int(data_id["visit"])] = (physical_filter, day_obs)
             filters[physical_filter] = band
             days.add(day_obs)
-            detectors.add(int(data_id["detector"]))
+            if "detector" in data_id:
+                detectors.add(int(data_id["detector"]))
         else:
             _require(data_id, ("tract", "patch", "band"))
             patches.add((int(data_id["tract"]), int(data_id["patch"])))
@@ -173,9 +214,10 @@ def _insert_dimensions(registry, products, instrument: str, skymap: str) -> None
         registry.insertDimensionData(
             "day_obs", *({"instrument": instrument, "id": d} for d in days)
         )
-        registry.insertDimensionData(
-            "detector", *(_detector_record(instrument, d) for d in detectors)
-        )
+        if detectors:
+            registry.insertDimensionData(
+                "detector", *(_detector_record(instrument, d) for d in detectors)
+            )
         registry.insertDimensionData(
             "visit",
             *(

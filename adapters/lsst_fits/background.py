@@ -19,6 +19,7 @@ from ..atomic import atomic_output
 from ..container import BackgroundLayer, BackgroundModel, Provenance
 from ..errors import FormatError
 from ..geometry import BBox
+from ..lsst_images.reader import is_lsst_images
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
 from .planes import (
@@ -151,6 +152,13 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
         key of the wrong type, planes of different shapes or types.
     """
     path = os.fspath(path)
+    if is_lsst_images(path):
+        raise FormatError(
+            path,
+            "is a Rubin lsst-images (DP2) file: its backgrounds are a map of named models; "
+            "read them with open_product (a background map file) or "
+            "read_lsst_images_backgrounds (any DP2 file)",
+        )
     with open_fits(path) as hdul:
         count = count_hdus(path, hdul)
         if count == 0 or count % 3:
@@ -201,6 +209,11 @@ def write_background(path: str | os.PathLike, bkg: BackgroundModel) -> None:
     """
     hdus: list[fits.PrimaryHDU | fits.ImageHDU] = []
     for layer in bkg.layers:
+        if not isinstance(layer, BackgroundLayer):
+            raise TypeError(
+                "this is a DP2 (lsst-images) field background, not an afw BackgroundList; "
+                "write it with write_lsst_images"
+            )
         for role, data in (
             ("image", layer.values),
             ("mask", layer.mask),

@@ -12,11 +12,15 @@ import os
 from functools import partial
 
 import numpy as np
+from astropy import units as u
 from astropy.io import fits
 
 from ..atomic import atomic_output
 from ..container import Provenance, SkyImage
 from ..errors import FormatError
+from ..lsst_images.reader import is_lsst_images, read_lsst_images_exposure
+from ..units import PhotometricScaling
+from .archive import component_ids, read_detector, read_photocalib
 from .headers import (
     looks_like_background,
     mask_plane_cards,
@@ -88,7 +92,11 @@ def locate_planes(path: str | os.PathLike, hdul: fits.HDUList) -> dict[str, Plan
 
 
 def read_exposure(path: str | os.PathLike) -> SkyImage:
-    """Read an afw Exposure (calexp, deepCoadd, visit_image, ...) or MaskedImage FITS file.
+    """Read an exposure: afw Exposure or MaskedImage FITS, or a DP2 (lsst-images) image.
+
+    The format is told by content: a primary header with lsst-images' ``FMTVER`` and
+    ``DATAMODL`` is read by :func:`~skybkg_adapters.lsst_images.read_lsst_images_exposure`
+    (a DP1 ``visit_image`` is afw, a DP2 one lsst-images, whatever the dataset type says).
 
     Parameters
     ----------
@@ -102,7 +110,9 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
         float32, both read on first access; ``mask_planes`` from the ``MP_`` keys;
         ``xy0`` from ``CRVAL1A/2A``; ``wcs`` the celestial FITS WCS of the image HDU
         (mapping 0-based array indices to the sky) or None; ``unit`` from ``BUNIT``;
-        ``metadata`` the primary and image HDU cards; provenance naming ``path``.
+        ``metadata`` the primary and image HDU cards; provenance naming ``path``;
+        ``photometric_scaling`` the archive's PhotoCalib (nJy per count) and ``detector``
+        its Detector geometry, both read on first access.
 
     Raises
     ------
@@ -113,6 +123,8 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
         shapes, or a non-integer mask.
     """
     path = os.fspath(path)
+    if is_lsst_images(path):
+        return read_lsst_images_exposure(path)
     with open_fits(path) as hdul:
         primary_header = checked_header(path, hdul[0].header, 0)
         if looks_like_background(primary_header):
@@ -150,6 +162,7 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
         # The lazy planes may be read after a chdir (glue opens a session's relative paths
         # from the session's folder, then goes back): they keep the absolute path.
         later = os.path.abspath(path)
+        components = component_ids(primary_header, path) if image_plane.index else {}
         return SkyImage(
             image,
             None if mask_plane is None else partial(load_plane, later, mask_plane.index, "mask"),
@@ -162,7 +175,26 @@ def read_exposure(path: str | os.PathLike) -> SkyImage:
             metadata=merge_metadata(*headers),
             unit=read_unit(image_header, primary_header),
             provenance=Provenance(source=path, uri=path),
+            photometric_scaling=partial(_photometric_scaling, later) if components else None,
+            detector=partial(_detector, later) if "DETECTOR" in components else None,
         )
+
+
+def _photometric_scaling(path: str) -> PhotometricScaling | None:
+    """The PhotoCalib of an afw Exposure as a photometric scaling (nJy per count), or None."""
+    calib = read_photocalib(path)
+    if calib is None:
+        return None
+    origin = "the file's PhotoCalib"
+    if calib.is_constant or calib.field is None:
+        return PhotometricScaling(u.nJy / u.count, constant=calib.mean, origin=origin)
+    return PhotometricScaling(u.nJy / u.count, field=calib, origin=origin)
+
+
+def _detector(path: str):
+    """The Detector of an afw Exposure as its focal-plane geometry (None without one)."""
+    record = read_detector(path)
+    return None if record is None else record.geometry()
 
 
 def _plane_header(img: SkyImage, exttype: str) -> fits.Header:

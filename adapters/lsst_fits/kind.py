@@ -1,12 +1,18 @@
-"""Which afw product a file holds: a BackgroundList, an Exposure, or neither (headers only)."""
+"""Which product a file holds: an afw BackgroundList or Exposure, a DP2 file, or neither.
+
+Told by content (headers only), never by the file name: Rubin's new format (lsst-images:
+DP2 visit images, coadds and background maps) by its primary ``FMTVER``/``DATAMODL``,
+afw BackgroundLists by their ``BKGD_*`` keys, afw exposures by their image planes.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Literal
 
-from ..container import BackgroundModel, SkyImage
+from ..container import BackgroundMap, BackgroundModel, SkyImage
 from ..errors import FormatError, SkybkgError
+from ..lsst_images.reader import is_lsst_images, read_lsst_images
 from .background import read_background
 from .exposure import locate_planes, read_exposure
 from .headers import looks_like_background
@@ -18,6 +24,7 @@ __all__ = [
     "has_fits_suffix",
     "is_afw_background",
     "is_afw_exposure",
+    "is_lsst_images_file",
     "open_product",
 ]
 
@@ -33,17 +40,25 @@ def has_fits_suffix(path: object) -> bool:
     return isinstance(path, str | os.PathLike) and os.fspath(path).lower().endswith(FITS_SUFFIXES)
 
 
-def detect_kind(path: str | os.PathLike) -> Literal["exposure", "background"]:
-    """``"background"`` for a BackgroundList file, ``"exposure"`` for an Exposure/MaskedImage.
+def detect_kind(
+    path: str | os.PathLike,
+) -> Literal["exposure", "background", "background_map"]:
+    """What ``path`` holds: ``"exposure"``, ``"background"`` or ``"background_map"``.
 
-    A BackgroundList carries its ``BKGD_*``/``INTERPSTYLE`` keys in the first HDU, which
-    holds data; an exposure has an IMAGE plane. Only headers are read.
+    ``"background"`` is an afw BackgroundList (its ``BKGD_*``/``INTERPSTYLE`` keys in the first
+    HDU, which holds data); ``"background_map"`` a standalone DP2 background map (its
+    ``DATAMODL`` schema); ``"exposure"`` an afw Exposure/MaskedImage (an IMAGE plane) or a DP2
+    visit image or coadd. Only headers are read.
 
     Raises
     ------
     FormatError
         Neither (e.g. a catalogue, or not FITS at all).
     """
+    if is_lsst_images(path):
+        with open_fits(path) as hdul:
+            model = str(hdul[0].header.get("DATAMODL", ""))
+        return "background_map" if "/background_map-" in model else "exposure"
     with open_fits(path) as hdul:
         if looks_like_background(checked_header(path, hdul[0].header, 0)):
             return "background"
@@ -56,11 +71,27 @@ def detect_kind(path: str | os.PathLike) -> Literal["exposure", "background"]:
     )
 
 
-def open_product(path: str | os.PathLike) -> SkyImage | BackgroundModel:
-    """Read ``path`` with :func:`read_background` or :func:`read_exposure`, whichever fits."""
+def open_product(path: str | os.PathLike) -> SkyImage | BackgroundModel | BackgroundMap:
+    """Read ``path`` as what it holds (:func:`detect_kind`).
+
+    An afw BackgroundList gives a BackgroundModel, an exposure (afw or DP2) a SkyImage, a
+    standalone DP2 background map a BackgroundMap.
+    """
+    if is_lsst_images(path):
+        return read_lsst_images(path)
     if detect_kind(path) == "background":
         return read_background(path)
     return read_exposure(path)
+
+
+def is_lsst_images_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a DP2 (lsst-images) FITS file (primary header only, never raises)."""
+    if not has_fits_suffix(path):
+        return False
+    try:
+        return is_lsst_images(path)
+    except OSError:
+        return False
 
 
 def is_afw_background(path: str | os.PathLike[str]) -> bool:
@@ -82,6 +113,8 @@ def is_afw_exposure(path: str | os.PathLike[str]) -> bool:
     if not has_fits_suffix(path):
         return False
     try:
+        if is_lsst_images(path):
+            return False
         with open_fits(path) as hdul:
             if looks_like_background(hdul[0].header):
                 return False

@@ -24,6 +24,7 @@ from ..errors import FormatError
 from .tiles import decompress_row_tiles
 
 __all__ = [
+    "DAMAGE_ERRORS",
     "Plane",
     "check_pixel_type",
     "check_whole_blocks",
@@ -38,8 +39,7 @@ __all__ = [
 _KINDS = ("image", "mask", "variance")
 _BITPIX = (8, 16, 32, 64, -32, -64)
 _BLOCK = 2880
-# What astropy and numpy raise on damaged bytes, beyond the cases checked explicitly.
-_DAMAGE = (
+DAMAGE_ERRORS = (
     VerifyError,
     KeyError,
     IndexError,
@@ -50,6 +50,7 @@ _DAMAGE = (
     EOFError,
     zlib.error,
 )
+"""What astropy and numpy raise on damaged bytes, beyond the cases checked explicitly."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
                 disable_image_compression=True,
                 lazy_load_hdus=True,
             )
-    except _DAMAGE as exc:
+    except DAMAGE_ERRORS as exc:
         raise FormatError(path, f"not a readable FITS file ({exc})", hdu=0) from None
     try:
         with warnings.catch_warnings():
@@ -104,7 +105,7 @@ def open_fits(path: str | os.PathLike) -> Iterator[fits.HDUList]:
             yield hdul
     except FormatError:
         raise
-    except _DAMAGE as exc:
+    except DAMAGE_ERRORS as exc:
         if isinstance(exc, VerifyError):
             _name_the_bad_card(path, hdul)
         raise FormatError(
@@ -122,12 +123,12 @@ def _name_the_bad_card(path: Path, hdul: fits.HDUList) -> None:
     """
     try:
         count = len(hdul)
-    except _DAMAGE:
+    except DAMAGE_ERRORS:
         return  # the headers themselves cannot be listed: the caller's message says so
     for index in range(count):
         try:
             header = hdul[index].header
-        except _DAMAGE:
+        except DAMAGE_ERRORS:
             return
         checked_header(path, header, index)
 
@@ -141,7 +142,7 @@ def _hdu(path, hdul: fits.HDUList, index: int):
     except IndexError:
         _check_end(path, hdul, index)
         return None
-    except _DAMAGE as exc:
+    except DAMAGE_ERRORS as exc:
         raise FormatError(
             path, f"header cannot be read ({exc}); the file is corrupt or truncated", hdu=index
         ) from None
@@ -254,7 +255,7 @@ def plane_at(path: str | os.PathLike, hdul: fits.HDUList, index: int) -> Plane |
         shape = _structure(path, header, index, "Z")
         try:
             image_header = fits.CompImageHDU(bintable=hdu).header
-        except _DAMAGE as exc:
+        except DAMAGE_ERRORS as exc:
             raise FormatError(
                 path, f"compressed image header is invalid ({exc})", hdu=index
             ) from None

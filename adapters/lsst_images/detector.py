@@ -3,29 +3,45 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from astropy import units as u
 
 from ..errors import FormatError
 from ..focal_plane import DetectorGeometry
 from ..geometry import BBox
 
-__all__ = ["detector_geometry_from_json", "read_detector_json"]
+__all__ = ["detector_geometry_from_json", "detector_json", "read_detector_json"]
 
 
 def detector_geometry_from_json(
-    node: Mapping[str, Any], source: str | os.PathLike = "<detector JSON>"
+    node: Mapping[str, Any],
+    source: str | os.PathLike = "<detector JSON>",
+    node_path: str | None = None,
 ) -> DetectorGeometry:
     """The geometry of an lsst-images (DP2) ``detector`` JSON node.
 
     ``node`` may be the detector node (with ``attributes``), its ``attributes``, or a whole
     image tree with a ``detector`` key. The bbox there is half-open (``stop`` excluded);
     angles are ``{"value", "unit"}`` (any astropy angle unit); ``pixel_size`` is in mm, a bare
-    number (as lsst-images writes it) or ``{"value", "unit"}``.
+    number (as lsst-images writes it) or ``{"value", "unit"}``. ``node_path`` is where the
+    detector node sits in the file's tree (e.g. ``"detector"``): errors then name the JSON
+    node at fault as well as the key.
     """
+    try:
+        return _geometry(node, source)
+    except FormatError as exc:
+        if node_path is None:
+            raise
+        where = f"{node_path}.attributes" + (f".{exc.key}" if exc.key else "")
+        raise FormatError(exc.path, exc.problem, key=exc.key, node=where) from None
+
+
+def _geometry(node: Mapping[str, Any], source) -> DetectorGeometry:
     attributes = _attributes(node, source)
     orientation = _get(attributes, "orientation", source)
     box = _get(attributes, "bbox", source)
@@ -54,6 +70,53 @@ def detector_geometry_from_json(
         roll=_angle_rad(orientation, "roll", source),
         physical_type=str(attributes.get("physical_type", "")),
     )
+
+
+def detector_json(geometry: DetectorGeometry) -> dict[str, Any]:
+    """The lsst-images ``detector.attributes`` node of a geometry (pitch = roll = 0).
+
+    The reference pixel is the bbox centre and the focal-plane position the affine's image
+    of it; the yaw comes from the affine's rotation. Raises ValueError for an affine that is
+    not a rotation of the pixel grid (tilted detectors need pitch/roll, which the affine
+    alone does not determine).
+    """
+    (a, b, tx), (c, d, ty) = geometry.affine
+    px, py = geometry.pixel_size
+    yaw = math.atan2(c, a)
+    rebuilt = DetectorGeometry.from_orientation(
+        geometry.name,
+        geometry.id,
+        geometry.bbox,
+        geometry.pixel_size,
+        (0.0, 0.0),
+        (0.0, 0.0),
+        yaw,
+    )
+    if not np.allclose(rebuilt.jacobian, geometry.jacobian, rtol=0, atol=1e-12 * max(px, py)):
+        raise ValueError(
+            f"detector {geometry.name} has an affine {geometry.affine} that is not a rotation "
+            "of its pixel grid; its lsst-images node needs the pitch and roll it came from"
+        )
+    ref_x, ref_y = geometry.bbox.center
+    fx, fy = geometry.pixel_to_focal_plane(ref_x, ref_y)
+    box = geometry.bbox
+    return {
+        "name": geometry.name,
+        "id": geometry.id,
+        "bbox": {"y": {"start": box.y0, "stop": box.y1}, "x": {"start": box.x0, "stop": box.x1}},
+        "orientation": {
+            "focal_plane_x": float(fx),
+            "focal_plane_y": float(fy),
+            "focal_plane_z": 0.0,
+            "pixel_reference_x": float(ref_x),
+            "pixel_reference_y": float(ref_y),
+            "yaw": {"value": yaw, "unit": "rad"},
+            "pitch": {"value": 0.0, "unit": "rad"},
+            "roll": {"value": 0.0, "unit": "rad"},
+        },
+        "pixel_size": px,
+        "physical_type": geometry.physical_type,
+    }
 
 
 def read_detector_json(path: str | os.PathLike) -> DetectorGeometry:

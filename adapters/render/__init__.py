@@ -6,6 +6,12 @@ along x, GSL splines inside the bin centres and afw's quadratic extrapolation ou
 with a Chebyshev approximation style, evaluates a weighted least-squares Chebyshev fit of
 the bins. Rendering is fused row by row across entries so a full detector costs little more
 than writing the output once.
+
+Rubin's new image format (DP2, lsst-images) stores spline backgrounds as bin grids at
+arbitrary centres: :mod:`.spline` renders those, as lsst-images does (scipy's Akima
+arithmetic, :mod:`._scipy_akima`, :mod:`._lsst_spline`) or as afw would (the same GSL
+kernels, :mod:`._afw_spline`). Renders run on one thread unless asked otherwise
+(:func:`set_render_threads`, :mod:`._blocks`).
 """
 
 from __future__ import annotations
@@ -19,10 +25,18 @@ from ..bins import bin_centers
 from ..errors import RenderError
 from ..geometry import BBox
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle, max_interp_style, min_interp_points
-from . import _chebyshev, _interp
+from . import _chebyshev, _interp, spline
+from ._blocks import render_threads, set_render_threads
 from ._rows import KIND_CHEBYSHEV, KIND_INTERP, fit_columns, render_rows
+from .spline import *
 
-__all__ = ["RenderableLayer", "render_layers"]
+__all__ = [
+    "RenderableLayer",
+    "render_layers",
+    "render_threads",
+    "set_render_threads",
+    *spline.__all__,
+]
 
 
 class RenderableLayer(Protocol):

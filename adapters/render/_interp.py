@@ -318,15 +318,19 @@ def evaluate(kx, ky, b, c, d, m, mode, t0, dst):
         lo = _clip(int(np.ceil(kx[i])) - t0, count)
         hi = right_start if i == m - 2 else _clip(int(np.ceil(kx[i + 1])) - t0, count)
         xi, yi, bi, ci, di = kx[i], ky[i], b[i], c[i], d[i]
+        # A slice indexed from 0 lets numba prove the index is never negative, so it drops
+        # the negative-index wrap-around that otherwise stops LLVM vectorising the loop.
+        piece = dst[lo : max(lo, hi)]
+        start = t0 + lo
         if mode == MODE_LINEAR:
             h = kx[i + 1] - xi
             rise = ky[i + 1] - yi
-            for j in range(lo, hi):
-                dst[j] = yi + ((t0 + j) - xi) / h * rise
+            for k in range(piece.shape[0]):
+                piece[k] = yi + ((start + k) - xi) / h * rise
         else:
-            for j in range(lo, hi):
-                u = (t0 + j) - xi
-                dst[j] = yi + u * (bi + u * (ci + di * u))
+            for k in range(piece.shape[0]):
+                u = (start + k) - xi
+                piece[k] = yi + u * (bi + u * (ci + di * u))
 
     i = m - 2
     h = last - kx[i]

@@ -12,7 +12,7 @@ from numba import njit
 
 from . import _chebyshev, _interp
 
-__all__ = ["KIND_CHEBYSHEV", "KIND_INTERP", "fit_columns", "render_rows"]
+__all__ = ["KIND_CHEBYSHEV", "KIND_INTERP", "finite_points", "fit_columns", "render_rows"]
 
 KIND_INTERP = 0
 """Entry kind: interpolated bin grid."""
@@ -21,7 +21,7 @@ KIND_CHEBYSHEV = 1
 
 
 @njit(cache=True)
-def _finite_points(values, positions, n, xs, ys):
+def finite_points(values, positions, n, xs, ys):
     """Copy the non-NaN ``values[:n]`` and their positions into ``xs``/``ys``; returns the count.
 
     afw drops NaN bins before fitting each column and each row (lsst-formats.md 2.2).
@@ -101,7 +101,7 @@ def _interp_line(values, positions, n, style, undersample, t_start, dst, scratch
     Chebyshev loops there stay tight.
     """
     xs, ys, kx, ky, b, c, d, work = scratch
-    count = _finite_points(values, positions, n, xs, ys)
+    count = finite_points(values, positions, n, xs, ys)
     m, mode, status = _interp.fit_with_fallback(
         xs, ys, count, style, undersample, kx, ky, b, c, d, work
     )

@@ -209,7 +209,9 @@ def _coadd(
     pixels, variance, mask = scene.pixels, scene.variance, scene.mask
     if tweak is not None and detected is not None:
         # the level subtracted is the stored float32 value, so the difference is exact
-        pixels = pixels - tweak.layers[0].values[0, 0]
+        level = tweak.layers[0]
+        assert isinstance(level, BackgroundLayer)  # the sample's afw tweak background
+        pixels = pixels - level.values[0, 0]
         variance = variance * np.float32(_VARIANCE_SCALE)
         mask = mask | np.where(detected, np.int32(1 << COADD_MASK_PLANES["DETECTED"]), 0)
         metadata["HIERARCH VARIANCE_SCALE"] = (_VARIANCE_SCALE, "variance rescaling factor")

@@ -1,4 +1,10 @@
-"""Products from a Butler repository: resolved with ``getURI``, read with our afw FITS readers."""
+"""Products from a Butler repository: resolved with ``getURI``, read by our readers.
+
+Each file is read by content (afw or DP2 lsst-images), whatever its dataset type; a DP2
+component such as ``visit_image.backgrounds`` resolves to the image's own file. For a DP1
+visit image (nJy pixels, identity PhotoCalib) the calibration a counts background needs is
+read, on first use, from the repository's ``visit_summary`` row of that detector.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..container import BackgroundModel, Provenance, SkyImage
+from ..container import BackgroundMap, BackgroundModel, Provenance, SkyImage
 from ..errors import AmbiguousProduct, MissingDependency, ProductNotFound, ServiceError
+from ..lsst_fits import read_visit_summary_calibration
+from ..units import PhotometricScaling, is_flux_unit
 from .base import load_product
 from .data_id import DataId
 from .http import HttpClient
@@ -92,12 +100,44 @@ class ButlerSource:
             options.setdefault("collections", collections)
         return cls(repo, **options)
 
-    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
+    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel | BackgroundMap:
         """The product of ``dataset_type`` for ``data_id`` (governors filled if unambiguous)."""
         full_id = self.complete_data_id(dataset_type, data_id)
         uri = self.uri(dataset_type, full_id)
         provenance = Provenance(self.spec, dataset_type, dict(data_id), strip_url_secrets(uri))
-        return load_product(self._local(uri), dataset_type, provenance)
+        product = load_product(self._local(uri), dataset_type, provenance)
+        if (
+            isinstance(product, SkyImage)
+            and product.tree is None
+            and is_flux_unit(product.unit)
+            and product.has_detector()
+        ):
+            own = product.deferred_photometric_scaling()
+            product.photometric_scaling = lambda: self._calibration(own(), full_id)
+        return product
+
+    def visit_summary_calibration(self, data_id: DataId) -> PhotometricScaling | None:
+        """The detector's calibration from the visit's ``visit_summary``, or None without one.
+
+        ``data_id`` needs ``visit`` and ``detector`` (``instrument`` is filled if unique).
+        """
+        if "visit_summary" not in {dt.name for dt in self._dataset_types()}:
+            return None
+        summary_id = {k: v for k, v in data_id.items() if k in ("instrument", "visit")}
+        summary_id = self.complete_data_id("visit_summary", summary_id)
+        try:
+            uri = self.uri("visit_summary", summary_id)
+        except ProductNotFound:
+            return None
+        return read_visit_summary_calibration(self._local(uri), int(data_id["detector"]))
+
+    def _calibration(
+        self, own: PhotometricScaling | None, data_id: DataId
+    ) -> PhotometricScaling | None:
+        """The image's own calibration, or the visit_summary's where the own is the identity."""
+        if own is not None and not own.is_identity:
+            return own
+        return self.visit_summary_calibration(data_id) or own
 
     def uri(self, dataset_type: str, data_id: DataId) -> str:
         """The URI the Butler gives for the product (a file path or a presigned https URL)."""

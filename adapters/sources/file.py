@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..container import BackgroundModel, Provenance, SkyImage
+from ..container import BackgroundMap, BackgroundModel, Provenance, SkyImage
 from ..errors import ProductNotFound
 from .base import load_product
 from .data_id import DataId
@@ -14,7 +14,7 @@ __all__ = ["FileSource"]
 
 
 class FileSource:
-    """One afw FITS file (an exposure or a BackgroundList) as a source of that one product.
+    """One product file (afw exposure or BackgroundList, or a DP2 image or background map).
 
     ``get`` ignores the data id; the dataset type, when given, must be of the file's kind.
     """
@@ -30,15 +30,15 @@ class FileSource:
 
     @property
     def kind(self) -> str:
-        """``"exposure"`` or ``"background"``, from the file's headers."""
+        """``"exposure"``, ``"background"`` or ``"background_map"``, from the file's headers."""
         from ..lsst_fits import detect_kind
 
         return detect_kind(self.path)
 
     def get(
         self, dataset_type: str | None = None, data_id: DataId | None = None
-    ) -> SkyImage | BackgroundModel:
-        """The file's product; ``dataset_type`` defaults to its kind (exposure/background)."""
+    ) -> SkyImage | BackgroundModel | BackgroundMap:
+        """The file's product; ``dataset_type`` defaults to its kind (:func:`detect_kind`)."""
         dataset_type = dataset_type or self.kind
         provenance = Provenance(self.spec, dataset_type, dict(data_id or {}), self.path.as_uri())
         return load_product(self.path, dataset_type, provenance)

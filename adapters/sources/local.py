@@ -8,7 +8,8 @@ import string
 from pathlib import Path
 from urllib.parse import quote
 
-from ..container import BackgroundModel, Provenance, SkyImage
+from ..container import BackgroundMap, BackgroundModel, Provenance, SkyImage
+from ..dataset_types import parent_and_component
 from ..detectors import detector_full_name
 from ..errors import AmbiguousProduct, ProductNotFound
 from ..lsst_fits import has_fits_suffix
@@ -59,9 +60,12 @@ class LocalSource:
         template = f", template={self.template!r}" if self.template else ""
         return f"LocalSource({str(self.root)!r}{template})"
 
-    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
-        """The product of ``dataset_type`` for ``data_id``, read from its file."""
-        path = self.locate(dataset_type, data_id)
+    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel | BackgroundMap:
+        """The product of ``dataset_type`` for ``data_id``, read from its file.
+
+        A component (``visit_image.backgrounds``) is read from its parent's file.
+        """
+        path = self.locate(parent_and_component(dataset_type)[0], data_id)
         provenance = Provenance(self.spec, dataset_type, dict(data_id), path.as_uri())
         return load_product(path, dataset_type, provenance)
 

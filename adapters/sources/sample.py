@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..container import BackgroundModel, Provenance, SkyImage
+from ..container import BackgroundMap, BackgroundModel, Provenance, SkyImage
+from ..dataset_types import parent_and_component
 from .base import load_product
 from .data_id import DataId
 
@@ -51,8 +52,18 @@ class SampleSource:
     def __repr__(self) -> str:
         return f"SampleSource({self.spec!r})"
 
-    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
-        """The sample's ``dataset_type`` for ``data_id``; ProductNotFound lists the valid ids."""
-        path = self.sample.path(dataset_type, data_id)
+    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel | BackgroundMap:
+        """The sample's ``dataset_type`` for ``data_id``; ProductNotFound lists the valid ids.
+
+        A component (``visit_image.backgrounds``) is read from its parent's file; the DP2
+        products are written from the DP0.2 ones the first time they are asked for.
+        """
+        from ..sample import DP2_DATASET_TYPES, dp2_path  # loaded with the sample already
+
+        parent = parent_and_component(dataset_type)[0]
+        if parent in DP2_DATASET_TYPES:
+            path = dp2_path(self.sample, parent, data_id)
+        else:
+            path = self.sample.path(parent, data_id)
         provenance = Provenance(self.spec, dataset_type, dict(data_id), path.as_uri())
         return load_product(path, dataset_type, provenance)

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..container import BackgroundModel, Provenance, SkyImage
-from ..dataset_types import product_kind
+from ..container import BackgroundMap, BackgroundModel, Provenance, SkyImage
+from ..dataset_types import parent_and_component, product_kind
 from ..errors import AmbiguousProduct, AuthError, ProductNotFound, ServiceError
+from ..lsst_images import is_lsst_images
 from .base import load_product
 from .butler import ButlerSource
 from .data_id import DataId
@@ -70,8 +71,10 @@ _RESULT_COLUMNS = (
 class TapSource:
     """Images found in a TAP service's ObsCore table and downloaded through DataLink.
 
-    Backgrounds (and ``deepCoadd``) are not in ObsCore; pair the source with a
+    DP0.2/DP1 backgrounds (and ``deepCoadd``) are not in ObsCore; pair the source with a
     :class:`~skybkg_adapters.sources.butler.ButlerSource` of the same service to get them.
+    A DP2 image's ``#this`` file carries its named backgrounds (``visit_image.backgrounds``,
+    or ``.backgrounds`` of the image), so DP2 needs no Butler.
 
     Parameters
     ----------
@@ -130,9 +133,14 @@ class TapSource:
             self._service = pyvo.dal.TAPService(self.tap_url, session=self.http.session)
         return self._service
 
-    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel:
-        """The product of ``dataset_type`` for ``data_id``: ObsCore, DataLink, download, read."""
-        subtype = OBSCORE_SUBTYPES.get(dataset_type)
+    def get(self, dataset_type: str, data_id: DataId) -> SkyImage | BackgroundModel | BackgroundMap:
+        """The product of ``dataset_type`` for ``data_id``: ObsCore, DataLink, download, read.
+
+        A component (``visit_image.backgrounds``) is read from its image's ``#this`` file when
+        that is a DP2 file; a DP1 (afw) image carries none, and the paired Butler is asked.
+        """
+        parent, component = parent_and_component(dataset_type)
+        subtype = OBSCORE_SUBTYPES.get(parent)
         if subtype is None:
             if self.butler is not None:
                 return self.butler.get(dataset_type, data_id)
@@ -144,6 +152,13 @@ class TapSource:
         links = self.http.get(access_url)
         link = this_link(links.content, access_url)
         path = self.http.fetch(link.url, link.content_length)
+        if component is not None and not is_lsst_images(path):
+            if self.butler is not None:
+                return self.butler.get(dataset_type, data_id)
+            raise ProductNotFound(
+                f"the {parent} file of {dict(data_id)} at {self.spec} is an afw (DP0.2/DP1) "
+                f"file, which carries no {component}. {self._not_in_obscore(dataset_type)}"
+            )
         # The DataLink URL (with its dataset ID) re-resolves later; the presigned link expires.
         provenance = Provenance(self.spec, dataset_type, dict(data_id), access_url)
         return load_product(path, dataset_type, provenance)
@@ -237,8 +252,9 @@ class TapSource:
         )
         if product_kind(dataset_type) == "background":
             return (
-                f"{dataset_type} is a background; backgrounds are not published in ObsCore, so "
-                f"a TAP service alone cannot serve them. {pair}"
+                f"{dataset_type} is a background; DP0.2/DP1 backgrounds are not published in "
+                f"ObsCore, so a TAP service alone cannot serve them. {pair} DP2 images carry "
+                "their own: ask for visit_image.backgrounds (or deep_coadd.backgrounds)."
             )
         if dataset_type == "deepCoadd":
             return (

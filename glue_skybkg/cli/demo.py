@@ -27,6 +27,7 @@ from skybkg_adapters.sample import CALEXP_DATA_ID, COADD_DATA_ID, RUN, SampleSet
 
 from ..analysis import BackgroundStats, background_stats, difference, histogram, restore
 from . import report
+from .demo_dp2 import DP2_STEP_COUNT, dp2_steps
 from .sample import add_sample_options
 
 __all__ = ["DemoResult", "add_command", "has_display", "open_gui", "run", "run_demo"]
@@ -173,7 +174,7 @@ class _Run:
 
 _CALEXP_ID = f"visit {CALEXP_DATA_ID['visit']}, detector {CALEXP_DATA_ID['detector']}"
 _COADD_ID = ", ".join(f"{k} {v}" for k, v in COADD_DATA_ID.items())
-_STEP_COUNT = 11
+_STEP_COUNT = 11 + DP2_STEP_COUNT
 
 
 def _visit_steps(run: _Run) -> None:
@@ -393,6 +394,7 @@ def run_demo(
         run = _Run(out, source, steps)
         _visit_steps(run)
         _coadd_steps(run)
+        dp2_steps(run, sample.root)
         where = (
             f"Butler repository {sample.butler_repo}, collection {RUN}"
             if sample.butler_repo is not None

@@ -21,7 +21,15 @@ from skybkg_adapters import atomic_output
 
 from ..analysis import BackgroundStats, zscale_limits
 
-__all__ = ["Section", "downsample", "save_histogram", "save_image", "write_html"]
+__all__ = [
+    "Panel",
+    "Section",
+    "downsample",
+    "save_histogram",
+    "save_image",
+    "save_panels",
+    "write_html",
+]
 
 # pixels a side shown: about what the saved figure can resolve, so nothing is wasted
 _DISPLAY_PIXELS = 700
@@ -126,6 +134,66 @@ def save_image(
     if block > 1:
         note += f"; {block}x{block} block means"
     fig.text(0.02, 0.015, note, fontsize=7)
+    return _save(fig, Path(path))
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One image of a :func:`save_panels` figure: pixels, title, stretch, colour-bar unit.
+
+    ``xy0`` is the parent pixel of ``array[0, 0]`` (default: the figure's).
+    """
+
+    array: np.ndarray
+    title: str
+    stretch: str = "linear"
+    unit: Any = None
+    xy0: tuple[int, int] | None = None
+
+
+def save_panels(
+    path: str | Path, panels: Sequence[Panel], *, title: str, xy0: tuple[int, int] = (0, 0)
+) -> Path:
+    """Several images of one frame side by side in one PNG (zscale of each displayed image).
+
+    One figure for several images costs one draw. A linear (background) panel takes its
+    limits from block averages of about 150 pixels a side, which smooth backgrounds do not
+    mind; an asinh (image) panel from the full-resolution image, as :func:`save_image`,
+    since block averages would narrow the noise.
+    """
+    from astropy.visualization import AsinhStretch, ImageNormalize, LinearStretch
+
+    plt = _pyplot()
+    columns = min(len(panels), 3)
+    rows = -(-len(panels) // columns)
+    fig = plt.figure(figsize=(4.2 * columns, 3.9 * rows + 0.4))
+    fig.suptitle(title, fontsize=11)
+    for index, panel in enumerate(panels):
+        shown, _ = downsample(panel.array)
+        source = panel.array if panel.stretch == "asinh" else downsample(shown, 150)[0]
+        vmin, vmax = zscale_limits(source)
+        if not vmax > vmin:
+            vmin, vmax = float(np.nanmin(shown)), float(np.nanmax(shown)) + 1e-6
+        stretch = AsinhStretch() if panel.stretch == "asinh" else LinearStretch()
+        height, width = panel.array.shape
+        x0, y0 = panel.xy0 or xy0
+        extent = (x0 - 0.5, x0 + width - 0.5, y0 - 0.5, y0 + height - 0.5)
+        ax = fig.add_subplot(rows, columns, index + 1)
+        im = ax.imshow(
+            shown,
+            origin="lower",
+            cmap="gray",
+            norm=ImageNormalize(vmin=vmin, vmax=vmax, stretch=stretch),
+            extent=extent,
+            interpolation="nearest",
+        )
+        ax.set_title(panel.title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.locator_params(nbins=4)  # tract coordinates have five digits: few ticks
+        bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        bar.ax.tick_params(labelsize=7)
+        bar.ax.set_xlabel(f"{panel.unit}" if panel.unit is not None else "value", fontsize=8)
+    fig.subplots_adjust(left=0.06, right=0.95, bottom=0.06, top=0.88, wspace=0.45, hspace=0.35)
     return _save(fig, Path(path))
 
 

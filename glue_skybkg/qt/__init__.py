@@ -32,6 +32,7 @@ def register() -> None:
         fetch_dialog,
         inspect_actions,
         layer_actions,
+        named_backgrounds,
         sessions,
         survey_dialog,
         tools,

@@ -2,7 +2,9 @@
 
 Run as ``python -m glue_skybkg.qt.bench_viewer CALEXP BACKGROUND`` by ``skybkg bench``: it
 starts glue, then does what a click on Fetch does (read both products, build the Data, attach
-the background, show the image) and prints ``REQUEST <seconds>`` (request to drawn viewer) and
+the background, show the image); with one DP2 (lsst-images) file instead, which carries its
+backgrounds, what File > Open Data does (read it, build the Data, show the image). It
+prints ``REQUEST <seconds>`` (request to drawn viewer) and
 ``DRAWN_AT <epoch seconds>`` (for the cold-start row, timed from the launch by the caller).
 """
 
@@ -17,7 +19,7 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Time one fetch-and-show in a running glue; prints the two timing lines."""
-    calexp, background = argv if argv is not None else sys.argv[1:3]
+    paths = list(argv if argv is not None else sys.argv[1:3])
     from glue_qt.app import GlueApplication
     from qtpy.QtWidgets import QApplication
 
@@ -30,8 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = GlueApplication()
     QApplication.processEvents()
     start = time.perf_counter()
-    image = image_to_data(sa.read_exposure(calexp), label="calexp")
-    attach_background(image, sa.read_background(background))
+    image = image_to_data(sa.read_exposure(paths[0]), label="image")
+    if len(paths) > 1:
+        attach_background(image, sa.read_background(paths[1]))
     app.data_collection.append(image)
     viewer = show_component(app, image, "image", "notebook")
     viewer.axes.figure.canvas.draw()

@@ -20,7 +20,7 @@ from glue.core import Data
 from glue.viewers.image.layer_artist import ImageLayerArtist
 from matplotlib.ticker import ScalarFormatter
 
-from ..gluedata import component_units
+from ..units import component_unit, unit_text
 
 __all__ = ["BAR_BOUNDS", "ColourBarImageLayerArtist", "add_layer", "colour_bar_artists"]
 
@@ -81,7 +81,7 @@ class ColourBarImageLayerArtist(ImageLayerArtist):
         bar.tick_params(labelsize=7, colors="white", length=2)
         for label in bar.get_yticklabels():
             label.set_bbox({"facecolor": "black", "alpha": 0.5, "pad": 1, "linewidth": 0})
-        unit = component_units(self.layer, state.attribute.label)
+        unit = unit_text(component_unit(self.layer, state.attribute.label))
         bar.set_title(
             unit or state.attribute.label, fontsize=7, color="white", backgroundcolor="black"
         )
@@ -124,10 +124,11 @@ def add_layer(viewer: Any, data: Data, cls: type = ColourBarImageLayerArtist) ->
     """Add a layer of ``data`` drawn by ``cls`` to ``viewer``; returns its layer state.
 
     A Data already shown gets a further layer (glue's image viewer allows duplicates).
+    glue adds the Data's subsets after it: the layer returned is the Data's own.
     """
     with _artist_class(viewer, cls):
         viewer.add_data(data)
-    return viewer.state.layers[-1]
+    return [state for state in viewer.state.layers if state.layer is data][-1]
 
 
 def colour_bar_artists(viewer: Any) -> list[ColourBarImageLayerArtist]:

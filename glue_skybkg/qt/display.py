@@ -23,6 +23,7 @@ __all__ = [
     "focus_viewer",
     "image_viewers",
     "show_background",
+    "show_beside_image",
     "show_component",
 ]
 
@@ -123,4 +124,12 @@ def show_background(app: Any, data: Data) -> Any:
             "(File ▸ Open Data), fetch it with Plugins ▸ Sky backgrounds…, or right-click the "
             "image ▸ Attach background…"
         )
-    return show_component(app, data, BACKGROUND, "linear", beside=find_viewer(app, data, IMAGE))
+    return show_beside_image(app, data, BACKGROUND)
+
+
+def show_beside_image(app: Any, data: Data, label: str) -> Any:
+    """Component ``label`` of ``data`` (a background) in a viewer beside the image's (linear).
+
+    A viewer already showing it comes to the front instead.
+    """
+    return show_component(app, data, label, "linear", beside=find_viewer(app, data, IMAGE))

@@ -16,8 +16,9 @@ from glue_qt.config import layer_action
 from skybkg_adapters import GridMismatch, SkybkgError
 
 from .. import actions
-from ..gluedata import BACKGROUND, IMAGE, RESTORED, data_bbox
+from ..gluedata import BACKGROUND, IMAGE, data_bbox
 from . import display
+from .calibration import with_calibration
 from .chooser import choose_data
 from .display import find_application, find_viewer, show_component
 from .feedback import announce_attached
@@ -68,12 +69,19 @@ def show_background(data: Data, data_collection: Any) -> Any:
 
 
 def restore_background(data: Data, data_collection: Any) -> Any:
-    """Add ``image + background`` (once) and show it with the notebook preset (once)."""
+    """Add ``image + background`` (once) and show it with the notebook preset (once).
+
+    Where the background cannot be put in the image's unit (a DP1 visit image), the user
+    is offered to give the calibration (:func:`.calibration.with_calibration`).
+    """
     try:
-        actions.restore_background(data, data_collection)
+        cid = with_calibration(
+            RESTORE_BACKGROUND,
+            lambda c: actions.restore_background(data, data_collection, calibration=c),
+        )
         app = find_application(data_collection)
         beside = find_viewer(app, data, IMAGE)
-        return show_component(app, data, RESTORED, "notebook", beside=beside)
+        return show_component(app, data, cid.label, "notebook", beside=beside)
     except Exception as exc:  # reported to the user
         report_error(RESTORE_BACKGROUND, exc)
         return None

@@ -17,7 +17,8 @@ import numpy as np
 from glue.core import Data
 from qtpy.QtWidgets import QLabel
 
-from ..gluedata import BACKGROUND, IMAGE, RESTORED, component_units
+from ..gluedata import BACKGROUND, IMAGE, RESTORED
+from ..units import component_unit, unit_text
 
 __all__ = [
     "READOUT_PROVIDERS",
@@ -55,8 +56,8 @@ class PixelUnderCursor:
         return float(np.asarray(self.data.get_data(self.data.id[label], view=(self.y, self.x))))
 
     def units(self, label: str) -> str:
-        """The units of component ``label`` (an image's for a component derived from it)."""
-        return component_units(self.data, label)
+        """The unit of component ``label`` (``""`` when unknown)."""
+        return unit_text(component_unit(self.data, label)) or ""
 
 
 ReadoutProvider = Callable[[PixelUnderCursor], "str | None"]

@@ -38,6 +38,7 @@ from ..actions import (
     background_histogram,
     background_statistics,
     default_component,
+    semantics_note,
     statistics_components,
 )
 from .notify import report_error
@@ -92,8 +93,11 @@ class StatisticsPanel(QWidget, HubListener):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setMinimumWidth(320)
+        # the block, its unit and a DP2 semantics note stay in view without scrolling
+        self.text.setMinimumHeight(12 * self.text.fontMetrics().lineSpacing())
         self.figure = Figure(figsize=(4.5, 3.5))
         self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(320)  # the histogram keeps room for its labels
 
         form = QFormLayout()
         form.addRow("Component", self.component)
@@ -196,13 +200,15 @@ class StatisticsPanel(QWidget, HubListener):
         except Exception as exc:  # any failure is shown in the panel's reporter, not raised
             report_error("Background statistics", exc)
             return
-        self.text.setPlainText(self.statistics.format())
+        note = semantics_note(self.data, label)  # DP2 splines: afw vs lsst-images
+        self.text.setPlainText(self.statistics.format() + (f"\n{note}" if note else ""))
         self.figure.clear()
         axes = self.figure.add_subplot()
         if counts.sum():
             axes.stairs(counts, edges, fill=True, color="grey")
             axes.set_yscale("log")
-        axes.set_xlabel(f"{label} pixel value")
+        unit = f" [{self.statistics.unit}]" if self.statistics.unit else ""
+        axes.set_xlabel(f"{label} pixel value{unit}")
         axes.set_ylabel("pixels per bin")
         axes.set_title(f"{self.data.label} ({len(counts)} bins)", fontsize=9)
         self.figure.tight_layout()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from astropy import units as u
 
 __all__ = [
     "ANCHORS",
@@ -15,6 +16,8 @@ __all__ = [
     "FULL_SHAPE",
     "QUICK_SHAPE",
     "Case",
+    "dp2_spline",
+    "dp2_viewer_file",
     "prepare",
     "viewer_files",
     "write_calexp",
@@ -37,12 +40,14 @@ ANCHORS = {
     "read_astropy_gzip": 640.0,
     "restore_inplace": 5.0,
     "render_lsst_images": 183.0,
+    "render_lsst_images_f32": 276.0,
     "render_scipy": 172.0,
     "estimate_sep": 133.0,
     "estimate_photutils": 1482.0,
 }
 """The issues' anchors in ms, medians on their reference machine (issue 6's notebook statistics:
-+389 MiB; issue 13's estimate + render: SEP 90 + 43 ms, photutils 522 + 960 ms)."""
++389 MiB; issue 13's estimate + render: SEP 90 + 43 ms, photutils 522 + 960 ms; issue 11's
+lsst-images ``SplineField.render`` of a 32 x 32 grid: 183 ms float64, 276 ms float32)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,25 @@ CASES = (
         "render_ours_akima", "render", "ours: one 32x32 Akima entry", "render_scipy", ("floor", 4)
     ),
     Case("render_scipy", "render", "scipy Akima1DInterpolator, columns then rows"),
-    Case("render_lsst_images", "render", "lsst-images"),
+    Case(
+        "render_dp2_f64",
+        "render",
+        "ours: DP2 32x32 spline, lsst-images semantics, float64",
+        "render_lsst_images",
+        ("floor", 3),
+        min_speedup=10.0,
+    ),
+    Case(
+        "render_dp2_f32",
+        "render",
+        "ours: DP2 32x32 spline, lsst-images semantics, float32",
+        "render_lsst_images_f32",
+        ("floor", 3),
+        min_speedup=10.0,
+    ),
+    Case("render_dp2_afw", "render", "ours: DP2 32x32 spline, afw semantics, float32"),
+    Case("render_lsst_images", "render", "lsst-images SplineField.render, float64"),
+    Case("render_lsst_images_f32", "render", "lsst-images SplineField.render, float32"),
     Case(
         "stats_ours",
         "statistics",
@@ -144,6 +167,12 @@ CASES = (
         "open(...) -> drawn viewer in a running kernel (Jupyter)",
         target=("seconds", 2.0),
     ),
+    Case(
+        "first_viewer_dp2",
+        "glue",
+        "open a DP2 visit image -> first drawn viewer",
+        target=("seconds", 1.5),
+    ),
     Case("demo", "demo", "skybkg demo --no-gui (second run)"),
     Case(
         "survey_visit",
@@ -196,6 +225,48 @@ def _akima_layer(shape: tuple[int, int]):
     yy, xx = np.mgrid[0:_BINS, 0:_BINS] / (_BINS - 1)
     values = 1200 + 60 * np.sin(3 * xx) * np.cos(2 * yy) + rng.normal(0, 2, xx.shape)
     return BackgroundModel((BackgroundLayer(values=values, bbox=(0, 0, width, height)),))
+
+
+def dp2_spline(shape: tuple[int, int]):
+    """A DP2 (lsst-images) spline background: 32 x 32 bins over the detector, smooth sky."""
+    from skybkg_adapters import BBox, SplineField, bin_centers
+
+    height, width = shape
+    x, y = bin_centers(width, _BINS), bin_centers(height, _BINS)
+    rng = np.random.default_rng(_SEED + 4)
+    sky = 1000.0 + 0.01 * x[None, :] - 0.02 * y[:, None] + rng.normal(size=(_BINS, _BINS))
+    return SplineField(BBox(0, 0, width, height), x, y, sky, u.electron)
+
+
+def dp2_viewer_file(folder: Path, shape: tuple[int, int]) -> Path:
+    """A DP2 visit image (GZIP_2) with its spline background, for the DP2 viewer row."""
+    from skybkg_adapters import (
+        BackgroundMap,
+        BackgroundModel,
+        BBox,
+        PhotometricScaling,
+        SkyImage,
+        write_lsst_images,
+    )
+    from skybkg_adapters.focal_plane import DetectorGeometry
+
+    height, width = shape
+    model = BackgroundModel.from_field(dp2_spline(shape), name="subtracted", description="sky")
+    image = SkyImage(
+        _calexp_pixels(shape),
+        np.zeros(shape, dtype=np.int32),
+        np.full(shape, 625.0, dtype=np.float32),
+        mask_planes={"BAD": 0},
+        unit=u.nJy,
+        backgrounds=BackgroundMap({"subtracted": model}, "subtracted"),
+        photometric_scaling=PhotometricScaling(u.nJy / u.electron, constant=0.6),
+        detector=DetectorGeometry.from_orientation(
+            "R20_S10", 75, BBox(0, 0, width, height), (0.01, 0.01), (0.0, 0.0), (0.0, 0.0), 0.0
+        ),
+    )
+    path = folder / "viewer_visit_image.fits"
+    write_lsst_images(path, image, overwrite=True)
+    return path
 
 
 def _calexp_pixels(shape: tuple[int, int]) -> np.ndarray:
@@ -283,12 +354,11 @@ def prepare(key: str, shape: tuple[int, int], files: dict[str, str]) -> Callable
     if key == "render_scipy":
         model = _akima_layer(shape)
         return lambda: _scipy_akima(model, shape)
-    if key == "render_lsst_images":
-        import lsst.images  # noqa: F401  (raises ImportError: reported as not importable)
-
-        raise NotImplementedError(
-            "lsst.images is importable but this benchmark has no adapter for its background API yet"
-        )
+    if key in ("render_dp2_f64", "render_dp2_f32", "render_dp2_afw"):
+        field = dp2_spline(shape)
+        dtype = np.float64 if key == "render_dp2_f64" else np.float32
+        semantics = "afw" if key == "render_dp2_afw" else "lsst-images"
+        return lambda: field.render(dtype=dtype, semantics=semantics)
     if key in ("stats_ours", "stats_notebook", "hist_ours", "hist_numpy", "hist_fast"):
         background = _dp02_model(shape).render()
         return {

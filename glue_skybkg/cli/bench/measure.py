@@ -156,7 +156,7 @@ def run_kernel_cases(
     return {key: {"error": _last_line(stderr)} for key in keys}
 
 
-def run_viewer_cases(files: tuple[Path, Path], repeats: int) -> dict[str, dict]:
+def run_viewer_cases(files: tuple[Path, ...], repeats: int) -> dict[str, dict]:
     """The two glue rows, from ``repeats`` fresh processes (each makes one first request).
 
     ``first_viewer``: request -> drawn, inside a running GlueApplication with every module
