@@ -44,6 +44,7 @@ from .inspection_links import (
     model_of,
     usable_mask,
 )
+from .units import component_unit, unit_text
 
 __all__ = [
     "PROFILE_PLANES",
@@ -54,6 +55,7 @@ __all__ = [
     "add_residual_map",
     "background_entries",
     "bin_grid",
+    "bin_under",
     "image_unit",
     "line_profiles",
     "near_source_statistics",
@@ -84,10 +86,7 @@ def _add(data: Data, label: str, link_type: type, frm: list, **params: Any) -> C
 
 def image_unit(data: Data) -> str | None:
     """The unit of ``data``'s image (``count``, ``nJy``), or None when unknown."""
-    if IMAGE not in _labels(data):
-        return None
-    units = data.get_component(data.id[IMAGE]).units
-    return str(units) if units else None
+    return unit_text(component_unit(data, IMAGE))
 
 
 @dataclass(frozen=True)
@@ -189,6 +188,29 @@ def show_entry(data: Data, entry: int, model: str = BACKGROUND) -> ComponentID:
 def bin_grid(data: Data, entry: int = 0, model: str = BACKGROUND) -> analysis.BinGrid:
     """Bin boundaries, centres and NaN bins of one entry, in parent pixel coordinates."""
     return analysis.bin_grid(model_of(data, model).layers[entry])
+
+
+def bin_under(
+    data: Data, x: int, y: int, entry: int = 0, model: str = BACKGROUND
+) -> str | None:
+    """The bin of entry ``entry`` holding parent pixel ``(x, y)``, in words; None if unknown.
+
+    ``bin (i 3, j 1) of 8x5: 2900.8 count``, ``NaN`` for a bin without a value, None when
+    ``data`` has no background model or the pixel is outside its bins.
+    """
+    try:
+        grid = bin_grid(data, entry, model)
+    except (SkybkgError, IndexError):
+        return None
+    where = grid.bin_of(x, y)
+    if where is None:
+        return None
+    j, i = where
+    ny, nx = grid.shape
+    value = grid.values[j, i]
+    unit = unit_text(component_unit(data, model))
+    text = "NaN" if np.isnan(value) else f"{float(value):.6g}" + (f" {unit}" if unit else "")
+    return f"bin (i {i}, j {j}) of {nx}x{ny}: {text}"
 
 
 def add_bin_values(data: Data, entry: int = 0, model: str = BACKGROUND) -> ComponentID:

@@ -1,4 +1,4 @@
-"""The pixel readout in the image viewer's status bar (issue 10, item 15)."""
+"""The pixel readout in the image viewer's status bar: values with units and the bin."""
 
 from __future__ import annotations
 
@@ -39,8 +39,14 @@ def test_the_status_bar_reads_out_image_background_and_restored_values(glue_app,
     assert label.text() == (
         "x=40 y=30 (parent 1040, 2030)   "
         f"image {value:.6g} ct   background {background:.6g} ct   "
-        f"image + background {float(np.float32(value) + np.float32(2900.8)):.6g} ct"
+        f"image + background {float(np.float32(value) + np.float32(2900.8)):.6g} ct   "
+        "bin (i 0, j 0) of 2x2: 2900.8 ct"
     )
+    # 2x2 bins tile the 200x150 image evenly (afw's split): 100 columns, 75 rows each
+    _move_to(viewer, 99, 74)
+    assert label.text().endswith("bin (i 0, j 0) of 2x2: 2900.8 ct")
+    _move_to(viewer, 100, 75)
+    assert label.text().endswith("bin (i 1, j 1) of 2x2: 2900.8 ct")
     _move_to(viewer, -5, 10)  # off the image: nothing to read
     assert label.text() == ""
 
@@ -69,3 +75,13 @@ def test_the_readout_button_switches_it_off_and_on(glue_app, two_detectors):
     tool.activate()
     _move_to(viewer, 40, 30)
     assert tool.readout.label.text().startswith("x=40 y=30")
+
+
+def test_an_image_without_a_background_model_reads_out_no_bin(glue_app, two_detectors):
+    glue_app.load_data(str(two_detectors["calexp"][74]))
+    (calexp,) = glue_app.data_collection
+    viewer = show_component(glue_app, calexp, "image")
+    viewer.axes.figure.canvas.draw()
+    text = viewer.toolbar.tools["skybkg:readout"].readout.text_at(10, 20)
+    assert text.startswith("x=10 y=20 (parent 1010, 2020)   image ")
+    assert "bin" not in text and "background" not in text

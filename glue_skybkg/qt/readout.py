@@ -4,7 +4,7 @@ Each field of the readout comes from a provider in :data:`READOUT_PROVIDERS`: a 
 the :class:`PixelUnderCursor` returning a short text (or None to show nothing).  Another
 field is one line::
 
-    READOUT_PROVIDERS.append(background_bin_under_cursor)
+    READOUT_PROVIDERS.append(my_field)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from glue.core import Data
 from qtpy.QtWidgets import QLabel
 
 from ..gluedata import BACKGROUND, IMAGE, RESTORED
+from ..inspection import bin_under
 from ..units import component_unit, unit_text
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "PixelReadout",
     "PixelUnderCursor",
     "ReadoutProvider",
+    "background_bin",
     "component_values",
     "pixel_position",
 ]
@@ -81,7 +83,12 @@ def component_values(pixel: PixelUnderCursor) -> str | None:
     return READOUT_SEPARATOR.join(fields) or None
 
 
-READOUT_PROVIDERS: list[ReadoutProvider] = [pixel_position, component_values]
+def background_bin(pixel: PixelUnderCursor) -> str | None:
+    """The bin of the attached background's first entry under the cursor, and its value."""
+    return bin_under(pixel.data, *pixel.parent)
+
+
+READOUT_PROVIDERS: list[ReadoutProvider] = [pixel_position, component_values, background_bin]
 """The readout's fields, left to right."""
 
 
