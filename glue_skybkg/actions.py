@@ -742,6 +742,8 @@ class NamedBackground:
     unit: str | None
     shown: bool
     """Whether it is a component of the Data already (``background: <name>``)."""
+    terms: str = ""
+    """Its fields in words (``SPLINE 5x8 + CHEBYSHEV 1x1``); empty when the file is not open."""
 
 
 def named_backgrounds(data: Data) -> list[NamedBackground]:
@@ -751,6 +753,8 @@ def named_backgrounds(data: Data) -> list[NamedBackground]:
     """
     listed = data.meta.get("named_backgrounds") or {}
     labels = _labels(data)
+    image = sky_image(data)
+    models = image.backgrounds if image is not None else {}
     return [
         NamedBackground(
             name,
@@ -758,6 +762,7 @@ def named_backgrounds(data: Data) -> list[NamedBackground]:
             name == listed.get("subtracted"),
             (listed.get("units") or {}).get(name),
             named_label(name) in labels,
+            " + ".join(layer.label for layer in models[name].layers) if name in models else "",
         )
         for name in listed.get("names") or []
     ]

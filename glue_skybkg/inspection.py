@@ -190,9 +190,7 @@ def bin_grid(data: Data, entry: int = 0, model: str = BACKGROUND) -> analysis.Bi
     return analysis.bin_grid(model_of(data, model).layers[entry])
 
 
-def bin_under(
-    data: Data, x: int, y: int, entry: int = 0, model: str = BACKGROUND
-) -> str | None:
+def bin_under(data: Data, x: int, y: int, entry: int = 0, model: str = BACKGROUND) -> str | None:
     """The bin of entry ``entry`` holding parent pixel ``(x, y)``, in words; None if unknown.
 
     ``bin (i 3, j 1) of 8x5: 2900.8 count``, ``NaN`` for a bin without a value, None when

@@ -11,6 +11,7 @@ import pytest
 from _sample_set import shared_sample
 from _seed_notebook import difference_block, histogram, statistics_block
 from glue.core import Data, DataCollection
+from glue.core.data_factories import load_data
 from glue.core.roi import RectangularROI
 from glue_jupyter.app import JupyterApplication
 from glue_jupyter.bqplot.image import BqplotImageView
@@ -368,3 +369,49 @@ def test_the_sky_viewer_draws_once_with_the_base_viewers_result(glue_products):
     assert n_sky == 1 < n_base
     assert limits_sky == pytest.approx(limits_base)
     np.testing.assert_array_equal(image_sky, image_base)
+
+
+def test_a_dp2_images_named_backgrounds_are_listed_shown_applied_and_differenced(
+    lsst_images_dir, dp2_render
+):
+    name = "visit_01_typical.fits"
+    panel = _panel(str(lsst_images_dir / name))
+    form = panel.backgrounds_form
+    listing = form.listing.value
+    assert "<td>subtracted</td><td>✓</td><td>electron</td><td>SPLINE 5x8</td>" in listing
+    assert "<td>skyCorr</td><td></td><td>electron</td><td>SPLINE 3x4 + CHEBYSHEV 1x1</td>" in (
+        listing
+    )
+    assert form.name.value == "skyCorr"
+    assert form.minus.value == "subtracted"
+
+    _click(panel, form.show_button)
+    assert panel.image_layer.attribute.label == "background: skyCorr"
+    sky_corr = dp2_render(name, "skyCorr", np.float32)
+    np.testing.assert_array_equal(panel.data["background: skyCorr"], sky_corr)
+    assert panel.statistics.unit == "electron"
+    assert panel.statistics.mean == pytest.approx(float(np.nanmean(sky_corr)), rel=1e-6)
+
+    _click(panel, form.apply_button)
+    assert panel.image_layer.attribute.label == "image + subtracted - skyCorr"
+    reference = load_data(str(lsst_images_dir / name))  # the same file, without the panel
+    np.testing.assert_array_equal(
+        panel.data["image + subtracted - skyCorr"],
+        reference[actions.apply_background(reference, "skyCorr")],
+    )
+
+    _click(panel, form.difference_button)
+    label = "background: skyCorr - subtracted"
+    assert panel.image_layer.attribute.label == label
+    subtracted = dp2_render(name, "subtracted", np.float32)
+    # differences are taken in float64, as the seed notebook's are
+    np.testing.assert_array_equal(panel.data[label], sky_corr.astype("f8") - subtracted)
+
+
+def test_an_afw_calexp_has_no_named_backgrounds_to_offer(glue_products):
+    panel = _panel(*[glue_products["paths"][k] for k in ("calexp", "calexpBackground")])
+    form = panel.backgrounds_form
+    assert "no named backgrounds" in form.listing.value
+    assert form.show_button.disabled
+    assert form.apply_button.disabled
+    assert form.difference_button.disabled

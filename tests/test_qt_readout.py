@@ -84,4 +84,5 @@ def test_an_image_without_a_background_model_reads_out_no_bin(glue_app, two_dete
     viewer.axes.figure.canvas.draw()
     text = viewer.toolbar.tools["skybkg:readout"].readout.text_at(10, 20)
     assert text.startswith("x=10 y=20 (parent 1010, 2020)   image ")
-    assert "bin" not in text and "background" not in text
+    assert "bin" not in text
+    assert "background" not in text

@@ -1,8 +1,9 @@
 """The plugin's actions beside a glue-jupyter image viewer, as Jupyter widgets.
 
 Layout: the viewer (glue-jupyter's toolbar, figure and options) on the left; on the right
-the image and component shown, a fetch form and the inspection tools
-(:mod:`~glue_skybkg.jupyter.inspect_form`), *Show background*, *Restore background*,
+the image and component shown, a fetch form, the inspection tools
+(:mod:`~glue_skybkg.jupyter.inspect_form`), a DP2 image's named backgrounds
+(:mod:`~glue_skybkg.jupyter.backgrounds_form`), *Show background*, *Restore background*,
 *Difference* and *Compare with stored background* against a second image, and the
 statistics (the notebook's block and its 1000-bin log histogram, for the whole image or the
 current subset, optionally without DETECTED/BAD/NO_DATA pixels).  Every number comes from
@@ -25,6 +26,7 @@ from .. import actions
 from ..display import apply_preset, component_layer, viewer_title
 from ..fetching import add_products
 from ..gluedata import BACKGROUND, IMAGE, RESTORED
+from .backgrounds_form import BackgroundsForm
 from .fetch_form import FetchForm
 from .histogram import HistogramFigure
 from .inspect_form import InspectForm
@@ -108,11 +110,18 @@ class SkyPanel:
         self.shown = widgets.Dropdown(description="Showing")
         self.fetch_form = FetchForm(self._add_fetched, self._report)
         self.inspect_form = InspectForm(self._show_and_describe)
+        self.backgrounds_form = BackgroundsForm(self._show_and_describe)
         tools = widgets.Accordion(
-            children=[self.fetch_form.widget, self.inspect_form.widget], selected_index=None
+            children=[
+                self.fetch_form.widget,
+                self.inspect_form.widget,
+                self.backgrounds_form.widget,
+            ],
+            selected_index=None,
         )
         tools.set_title(0, "Fetch products")
         tools.set_title(1, "Inspect the background")
+        tools.set_title(2, "Named backgrounds (DP2)")
         self.show_background_button = widgets.ToggleButton(
             description="Show background", icon="eye", layout=wide
         )
@@ -153,6 +162,9 @@ class SkyPanel:
         self.inspect_form.show_entry_button.on_click(self._on_show_entry)
         self.inspect_form.re_estimate_button.on_click(self._on_re_estimate)
         self.inspect_form.residual_button.on_click(self._on_residual_map)
+        self.backgrounds_form.show_button.on_click(self._on_show_named)
+        self.backgrounds_form.apply_button.on_click(self._on_apply_named)
+        self.backgrounds_form.difference_button.on_click(self._on_difference_of_named)
         for control in (self.component, self.pixels, self.exclude):
             control.observe(self._on_selection, names="value")
         self.panel = widgets.VBox(
@@ -245,6 +257,7 @@ class SkyPanel:
         self.show_background_button.value = False
         self.show_component(IMAGE)
         self.inspect_form.set_image(data)
+        self.backgrounds_form.set_image(data)
 
     def show_component(self, label: str) -> None:
         """Show component ``label`` of the image, with the notebook's display for its kind."""
@@ -412,6 +425,15 @@ class SkyPanel:
 
     def _on_residual_map(self, _button: Any) -> None:
         self._guarded("Residual map", self.inspect_form.residual_map)
+
+    def _on_show_named(self, _button: Any) -> None:
+        self._guarded("Show background", self.backgrounds_form.show_selected)
+
+    def _on_apply_named(self, _button: Any) -> None:
+        self._guarded("Apply background", self.backgrounds_form.apply_selected)
+
+    def _on_difference_of_named(self, _button: Any) -> None:
+        self._guarded("Difference of backgrounds", self.backgrounds_form.difference_selected)
 
     def _on_statistics(self, _button: Any) -> None:
         self._guarded("Statistics", self.compute_statistics)

@@ -36,7 +36,6 @@ from skybkg_adapters import BBox, SkybkgError
 
 from .. import actions
 from ..gluedata import IMAGE, data_bbox
-from ..products import sky_image
 from .calibration import with_calibration
 from .display import find_application, find_viewer, show_beside_image, show_component
 from .notify import report_error
@@ -179,17 +178,12 @@ class NamedBackgroundsDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        image = sky_image(data)
         for row, background in enumerate(listed):
-            terms = ""
-            if image is not None and background.name in image.backgrounds:
-                model = image.backgrounds[background.name]
-                terms = " + ".join(layer.label for layer in model.layers)
             cells = (
                 background.name,
                 "✓" if background.subtracted else "",
                 background.unit or "",
-                terms,
+                background.terms,
                 background.description,
             )
             for column, text in enumerate(cells):
