@@ -85,10 +85,10 @@ class BackgroundsForm:
         )
         unsubtracted = [b.name for b in listed if not b.subtracted]
         self.name.options = names
-        self.name.value = (unsubtracted or names or [None])[0]
+        self.name.value = next(iter(unsubtracted or names), None)
         self.minus.options = names
         subtracted = [b.name for b in listed if b.subtracted]
-        self.minus.value = (subtracted or names or [None])[0]
+        self.minus.value = next(iter(subtracted or names), None)
         for button in (self.show_button, self.apply_button):
             button.disabled = not names
         self.difference_button.disabled = len(names) < 2
