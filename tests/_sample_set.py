@@ -1,7 +1,7 @@
 """The sample data set, generated once per test session into pytest's temporary folder.
 
 The conftest gives every test its own XDG cache, so tests share the sample through an
-explicit root instead; each test module wraps :func:`shared_sample` in a session fixture.
+explicit root instead; conftest's ``sample`` fixture wraps :func:`shared_sample`.
 """
 
 from __future__ import annotations

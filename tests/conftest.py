@@ -333,3 +333,11 @@ def dp2_render(lsst_images_dir):
         return np.load(lsst_images_dir / f"{Path(name).stem}.{background}{suffix}")
 
     return load
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    """The sample data set, made once per session (:func:`_sample_set.shared_sample`)."""
+    from _sample_set import shared_sample
+
+    return shared_sample(tmp_path_factory)

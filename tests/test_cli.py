@@ -10,15 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from _sample_set import shared_sample
 
 from glue_skybkg import cli
 from glue_skybkg.cli import demo, report
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture

@@ -13,18 +13,12 @@ import sys
 
 import numpy as np
 import pytest
-from _sample_set import shared_sample
 
 from glue_skybkg.cli import demo
 from skybkg_adapters import MissingDependency, ProductNotFound, SkybkgError
 from skybkg_adapters.lsst_fits import read_background, read_exposure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _sample_set import shared_sample
 from _seed_notebook import difference_block, statistics_block
 from nbclient import NotebookClient
 
@@ -22,11 +21,6 @@ def tagged_stdout(nb, tag: str) -> str:
     """What the cell tagged ``tag`` printed."""
     (cell,) = [c for c in nb.cells if tag in c.get("metadata", {}).get("tags", [])]
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout")
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

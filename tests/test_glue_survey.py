@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _sample_set import shared_sample
 
 from glue_skybkg.qt.survey_dialog import SurveyDialog
 from glue_skybkg.qt.survey_views import _on_mosaic_double_click, _on_row_double_click, detector_at
@@ -14,11 +13,6 @@ distributed = pytest.importorskip("distributed")
 
 VISIT = 512055
 DETECTORS = "74-76,93-95,113"
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from _jupyterlab import (
     jupyter_lab,
     settled_screenshot,
 )
-from _sample_set import shared_sample
 from _seed_notebook import difference_block, statistics_block
 from conftest import running_in_ci
 
@@ -32,12 +31,6 @@ BUDGET = 120
 """Seconds for the whole test, server start to screenshots."""
 LAST_OUTPUT = "Saved the session:"
 """What the notebook's last cell prints."""
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The sample data set, generated (if needed) before the test's clock starts."""
-    return shared_sample(tmp_path_factory)
 
 
 class OverBudget(Exception):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _sample_set import shared_sample
 from _seed_notebook import difference_block, histogram, statistics_block
 from glue.core import Data, DataCollection
 from glue.core.data_factories import load_data
@@ -23,11 +22,6 @@ from glue_skybkg.jupyter import SkyImageView, report_size
 
 VISIT_ID = {"visit": 512055, "detector": 75}
 COADD_ID = {"tract": 4226, "patch": 17, "band": "r"}
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture

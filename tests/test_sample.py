@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _sample_set import shared_sample
 from astropy import units as u
 
 from skybkg_adapters import ApproxStyle, InterpStyle, SkybkgError, UndersampleStyle
@@ -28,11 +27,6 @@ from skybkg_adapters.sample import (
 from skybkg_adapters.sample import generate as generate_module
 from skybkg_adapters.sample import store as store_module
 from skybkg_adapters.sample._task_pool import run_tasks
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import astropy.units as u
 import numpy as np
-import pytest
-from _sample_set import shared_sample
 
 from skybkg_adapters import SampleSource, read_background, read_exposure, read_lsst_images
 from skybkg_adapters.sample import (
@@ -14,11 +12,6 @@ from skybkg_adapters.sample import (
     DP2_CALIBRATION,
     ensure_dp2,
 )
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 def test_the_dp2_products_are_written_once(sample):

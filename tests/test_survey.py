@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _sample_set import shared_sample
 from astropy.io import fits
 from astropy.wcs import WCS
 
@@ -44,11 +43,6 @@ VISIT = 512055
 TEMPLATE = "{dataset_type}_{visit}_{detector}.fits"
 
 distributed = pytest.importorskip("distributed")
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    return shared_sample(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

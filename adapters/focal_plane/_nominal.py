@@ -18,6 +18,8 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
+from .lsstcam import COLUMNS
+
 OUTPUT = Path(__file__).resolve().parent / "data" / "lsstcam_nominal.ecsv"
 
 RAFT_PITCH_MM = 127.0
@@ -111,26 +113,9 @@ def build_layout() -> Table:
                         0.0,
                     )
                 )
-    names = (
-        "id",
-        "name",
-        "physical_type",
-        "bbox_x0",
-        "bbox_y0",
-        "bbox_width",
-        "bbox_height",
-        "pixel_size",
-        "fp_x",
-        "fp_y",
-        "ref_x",
-        "ref_y",
-        "yaw",
-        "pitch",
-        "roll",
-    )
     table = Table(
         rows=rows,
-        names=names,
+        names=COLUMNS,
         dtype=(
             np.int32,
             str,

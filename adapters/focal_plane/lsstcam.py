@@ -19,13 +19,13 @@ from ..errors import FormatError
 from ..geometry import BBox
 from .geometry import DetectorGeometry
 
-__all__ = ["LSSTCAM_LAYOUT_FILE", "load_lsstcam_layout", "lsstcam_detector"]
+__all__ = ["COLUMNS", "LSSTCAM_LAYOUT_FILE", "load_lsstcam_layout", "lsstcam_detector"]
 
 LSSTCAM_LAYOUT_FILE = Path(str(resources.files(__package__) / "data" / "lsstcam_nominal.ecsv"))
 """The data file the layout is read from."""
 
 _COUNT = 189
-_COLUMNS = (
+COLUMNS = (
     "id",
     "name",
     "physical_type",
@@ -42,6 +42,7 @@ _COLUMNS = (
     "pitch",
     "roll",
 )
+"""The layout file's columns, in order (the generator writes these, the loader needs them)."""
 
 
 @cache
@@ -73,7 +74,7 @@ def _read_layout(path: Path) -> tuple[DetectorGeometry, ...]:
     from astropy.table import Table
 
     table = Table.read(path, format="ascii.ecsv")
-    missing = [name for name in _COLUMNS if name not in table.colnames]
+    missing = [name for name in COLUMNS if name not in table.colnames]
     if missing:
         raise FormatError(
             path,

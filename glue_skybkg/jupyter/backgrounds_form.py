@@ -16,6 +16,7 @@ import ipywidgets as widgets
 from glue.core import Data
 
 from .. import actions
+from .image_form import ImageForm
 
 __all__ = ["BackgroundsForm"]
 
@@ -43,7 +44,7 @@ def _table(listed: list[actions.NamedBackground]) -> str:
     return f"<table style='font-size:11px'><tr>{head}</tr>{rows}</table>"
 
 
-class BackgroundsForm:
+class BackgroundsForm(ImageForm):
     """*Show*, *Apply* (``image + subtracted - chosen``) and *Difference* of named backgrounds.
 
     Parameters
@@ -53,8 +54,7 @@ class BackgroundsForm:
     """
 
     def __init__(self, show: Callable[[str], None]) -> None:
-        self._show = show
-        self.data: Data | None = None
+        super().__init__(show)
         self.listing = widgets.HTML()
         narrow = widgets.Layout(width="200px")
         self.name = widgets.Dropdown(description="Background", layout=narrow)
@@ -74,7 +74,7 @@ class BackgroundsForm:
 
     def set_image(self, data: Data) -> None:
         """List ``data``'s named backgrounds and enable what applies to them."""
-        self.data = data
+        super().set_image(data)
         listed = actions.named_backgrounds(data)
         names = [b.name for b in listed]
         self.listing.value = (
@@ -92,11 +92,6 @@ class BackgroundsForm:
         for button in (self.show_button, self.apply_button):
             button.disabled = not names
         self.difference_button.disabled = len(names) < 2
-
-    def _image(self) -> Data:
-        if self.data is None:
-            raise ValueError("the backgrounds form has no image yet")
-        return self.data
 
     def show_selected(self) -> Any:
         """Show the chosen background (``background: <name>``)."""

@@ -15,11 +15,12 @@ from glue.core import Data
 
 from .. import inspection
 from ..gluedata import BACKGROUND
+from .image_form import ImageForm
 
 __all__ = ["InspectForm"]
 
 
-class InspectForm:
+class InspectForm(ImageForm):
     """Entries of the attached background (*Show entry*), *Re-estimate*, *Residual map*.
 
     Parameters
@@ -29,8 +30,7 @@ class InspectForm:
     """
 
     def __init__(self, show: Callable[[str], None]) -> None:
-        self._show = show
-        self.data: Data | None = None
+        super().__init__(show)
         self.entries = widgets.HTML()
         self.entry = widgets.Dropdown(description="Entry", layout=widgets.Layout(width="200px"))
         self.show_entry_button = widgets.Button(description="Show entry")
@@ -55,7 +55,7 @@ class InspectForm:
 
     def set_image(self, data: Data) -> None:
         """Describe ``data``'s background (entries) and enable what applies to it."""
-        self.data = data
+        super().set_image(data)
         has_background = BACKGROUND in [c.label for c in data.components]
         infos = inspection.background_entries(data) if has_background else []
         self.entries.value = (
@@ -67,11 +67,6 @@ class InspectForm:
         self.entry.value = infos[0].index if infos else None
         self.show_entry_button.disabled = not infos
         self.re_estimate_button.disabled = not has_background
-
-    def _image(self) -> Data:
-        if self.data is None:
-            raise ValueError("the inspection tools have no image yet")
-        return self.data
 
     def show_entry(self) -> Any:
         """Show the chosen entry of the background rendered alone."""
