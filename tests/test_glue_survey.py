@@ -73,13 +73,13 @@ def test_the_survey_opens_linked_table_and_mosaic(qtbot, glue_app, client, sampl
     glue_app.data_collection.new_subset_group("centre", state)
     assert list(detectors[table.subsets[1].to_mask()]) == [94]
     viewers = {type(v).__name__ for v in glue_app.viewers[0]}
-    assert viewers == {"ScatterViewer", "TableViewer", "ImageViewer"}
+    assert viewers == {"ScatterViewer", "SurveyTableViewer", "SurveyMosaicViewer"}
 
 
 def test_double_clicks_open_the_detector(qtbot, glue_app, client, sample, reported_errors):
     dialog = run_dialog(qtbot, glue_app, client, f"sample:{sample.root}")
     table, mosaic = dialog.datasets
-    image_viewer = next(v for v in glue_app.viewers[0] if type(v).__name__ == "ImageViewer")
+    image_viewer = next(v for v in glue_app.viewers[0] if type(v).__name__ == "SurveyMosaicViewer")
     y, x = np.argwhere(mosaic.get_component("detector").data == 75).mean(axis=0)
     assert detector_at(mosaic, x, y) == 75
 
@@ -90,7 +90,7 @@ def test_double_clicks_open_the_detector(qtbot, glue_app, client, sample, report
     calexp = glue_app.data_collection[f"calexp_{VISIT}_75"]  # named by data id
     assert calexp.meta["provenance"]["data_id"] == {"visit": VISIT, "detector": 75}
     assert "background" in [c.label for c in calexp.components]  # attached, as Fetch does
-    table_viewer = next(v for v in glue_app.viewers[0] if type(v).__name__ == "TableViewer")
+    table_viewer = next(v for v in glue_app.viewers[0] if type(v).__name__ == "SurveyTableViewer")
     row_of_94 = table_viewer.model.index(4, 0)
     _on_row_double_click(glue_app, table_viewer, table, row_of_94)
     # 94 has no calexp in the sample
@@ -135,5 +135,42 @@ def test_a_session_saves_the_survey_by_recipe(qtbot, glue_app, client, sample, t
         assert list(table.get_component("detector").data[table.subsets[-1].to_mask()]) == [113]
         pixels = mosaic.subsets[-1].to_mask()
         assert set(mosaic.get_component("detector").data[pixels].astype(int)) == {113}
+    finally:
+        restored.close()
+
+
+def _double_click_detector(viewer, mosaic, detector):
+    """A real matplotlib double-click on ``detector``'s pixels of the mosaic viewer."""
+    from matplotlib.backend_bases import MouseButton, MouseEvent
+
+    y, x = np.argwhere(mosaic.get_component("detector").data == detector).mean(axis=0)
+    canvas = viewer.axes.figure.canvas
+    canvas.draw()
+    px, py = viewer.axes.transData.transform((x, y))
+    event = MouseEvent("button_press_event", canvas, px, py, MouseButton.LEFT, dblclick=True)
+    canvas.callbacks.process("button_press_event", event)
+
+
+def test_double_clicks_open_detectors_in_a_restored_session(
+    qtbot, glue_app, client, sample, tmp_path, reported_errors
+):
+    from glue_qt.app import GlueApplication
+
+    run_dialog(qtbot, glue_app, client, f"sample:{sample.root}")
+    session = tmp_path / "survey.glu"
+    glue_app.save_session(str(session))
+    restored = GlueApplication.restore_session(str(session))
+    try:
+        viewers = {type(v).__name__: v for v in restored.viewers[0]}
+        assert {"SurveyMosaicViewer", "SurveyTableViewer"} <= set(viewers)
+        mosaic = restored.data_collection[f"mosaic {VISIT}"]
+        _double_click_detector(viewers["SurveyMosaicViewer"], mosaic, 75)
+        calexp = restored.data_collection[f"calexp_{VISIT}_75"]
+        assert "background" in [c.label for c in calexp.components]
+        table_viewer = viewers["SurveyTableViewer"]
+        table_viewer.ui.table.doubleClicked.emit(table_viewer.model.index(4, 0))
+        background = restored.data_collection[f"calexpBackground_{VISIT}_94"]
+        assert background.meta["provenance"]["data_id"] == {"visit": VISIT, "detector": 94}
+        assert reported_errors == []
     finally:
         restored.close()

@@ -5,7 +5,10 @@ viewer of a mosaic are opened; a selection in any of them shows in the others th
 table <-> mosaic key joins (:mod:`glue_skybkg.survey_data`).  Double-clicking a detector in
 the mosaic, or a row of the table viewer, fetches that detector's calexp and background
 (:func:`glue_skybkg.fetching.load_products`) and shows them as *Sky backgrounds…* does; a
-detector without a calexp (most of the sample's) opens its background alone.
+detector without a calexp (most of the sample's) opens its background alone.  The mosaic
+and the table are shown in viewers of their own (:class:`SurveyMosaicViewer`,
+:class:`SurveyTableViewer`: glue's, plus the double-click), so a saved session restores
+them with their double-clicks.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from glue.core import Data
+from glue_qt.viewers.image import ImageViewer
+from glue_qt.viewers.table import TableViewer
 
 from skybkg_adapters import ProductNotFound, SkybkgError
 
@@ -23,7 +28,13 @@ from ..survey_data import MINUS_PLANE, MOSAIC
 from .display import show_component
 from .notify import report_error
 
-__all__ = ["detector_at", "open_detector", "show_survey"]
+__all__ = [
+    "SurveyMosaicViewer",
+    "SurveyTableViewer",
+    "detector_at",
+    "open_detector",
+    "show_survey",
+]
 
 _TITLE = "Visit background survey"
 
@@ -78,28 +89,51 @@ def _on_row_double_click(app: Any, viewer: Any, table: Data, index: Any) -> None
     _open_safely(app, table.meta["source"], visit, detector)
 
 
+class SurveyMosaicViewer(ImageViewer):
+    """glue's image viewer; double-clicking a detector of a mosaic opens that detector."""
+
+    LABEL = "Survey mosaic"
+
+    def __init__(self, session: Any, parent: Any = None, state: Any = None) -> None:
+        super().__init__(session, parent=parent, state=state)
+        self.axes.figure.canvas.mpl_connect("button_press_event", self._on_press)
+
+    def _on_press(self, event: Any) -> None:
+        _on_mosaic_double_click(self.session.application, self, event)
+
+
+class SurveyTableViewer(TableViewer):
+    """glue's table viewer; double-clicking a row of the survey table opens that detector."""
+
+    LABEL = "Survey table"
+
+    def __init__(self, session: Any, parent: Any = None, state: Any = None) -> None:
+        super().__init__(session, parent=parent, state=state)
+        self.ui.table.doubleClicked.connect(self._on_double_click)
+
+    def _on_double_click(self, index: Any) -> None:
+        table = self.state.layers[0].layer if self.state.layers else None
+        if isinstance(table, Data) and table.meta.get("skybkg_kind") == "survey":
+            _on_row_double_click(self.session.application, self, table, index)
+
+
 def show_survey(app: Any, datasets: list[Data], minus_plane: bool = False) -> dict[str, Any]:
     """Open the survey's viewers (scatter, table, first mosaic) and wire the double-clicks.
 
     Returns the viewers by name: ``scatter``, ``table``, ``mosaic``.
     """
-    from glue_qt.viewers.image import ImageViewer
     from glue_qt.viewers.scatter import ScatterViewer
-    from glue_qt.viewers.table import TableViewer
 
     table, mosaics = datasets[0], datasets[1:]
     scatter = app.new_data_viewer(ScatterViewer, data=table)
     scatter.state.x_att = table.id["mean"]
     scatter.state.y_att = table.id["offset"]
     scatter.state.title = "survey: offset against mean"
-    table_viewer = app.new_data_viewer(TableViewer, data=table)
-    table_viewer.ui.table.doubleClicked.connect(
-        lambda index: _on_row_double_click(app, table_viewer, table, index)
-    )
+    table_viewer = app.new_data_viewer(SurveyTableViewer, data=table)
     viewers: dict[str, Any] = {"scatter": scatter, "table": table_viewer}
     if mosaics:
         mosaic = mosaics[0]
-        viewer = app.new_data_viewer(ImageViewer, data=mosaic)
+        viewer = app.new_data_viewer(SurveyMosaicViewer, data=mosaic)
         layer = viewer.state.layers[0]
         layer.attribute = mosaic.id[
             MINUS_PLANE
@@ -110,9 +144,6 @@ def show_survey(app: Any, datasets: list[Data], minus_plane: bool = False) -> di
         layer.cmap = _viridis()
         viewer.state.aspect = "equal"
         viewer.state.title = f"{mosaic.label}: focal plane (double-click a detector to open it)"
-        viewer.axes.figure.canvas.mpl_connect(
-            "button_press_event", lambda event: _on_mosaic_double_click(app, viewer, event)
-        )
         viewers["mosaic"] = viewer
     return viewers
 
