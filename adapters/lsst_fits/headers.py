@@ -104,9 +104,11 @@ def xy0_cards(xy0: tuple[int, int]) -> list[tuple[str, Any, str]]:
 def read_mask_planes(header: fits.Header) -> dict[str, int]:
     """``{name: bit}`` from the ``MP_<NAME>`` keys of a mask HDU header."""
     planes = {}
-    for key, value in header.items():
-        if key.startswith(MASK_PLANE_PREFIX) and isinstance(value, int | float):
-            planes[key[len(MASK_PLANE_PREFIX) :]] = int(value)
+    for key in header.keys():  # keywords alone: a card's value is parsed only when asked for
+        if key.startswith(MASK_PLANE_PREFIX):
+            value = header[key]
+            if isinstance(value, int | float):
+                planes[key[len(MASK_PLANE_PREFIX) :]] = int(value)
     return planes
 
 
