@@ -5,8 +5,6 @@ Each kernel walks a flat array once; masks follow glue's convention (``True`` = 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numba
 import numpy as np
 
@@ -24,63 +22,69 @@ __all__ = [
 _PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: leaves of its pairwise summation
 
 
-def _pairwise(squared: bool) -> Callable:
+@numba.njit(cache=True, nogil=True, inline="always")
+def _term(v, mu, squared):
+    if squared:
+        d = np.float64(v) - mu
+        return d * d
+    return np.float64(v)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairwise(a, start, n, mu, squared):
     """Numpy's pairwise float64 sum of ``a[start:start+n]``, or of ``(a - mu)**2`` if ``squared``.
 
     The same leaves (8 interleaved accumulators over blocks of up to 128) and the same split
     points as numpy, so the sums are bit-identical to ``np.sum``/``np.std`` of the float64
-    values.  ``squared`` is a compile-time constant of each kernel (numba folds the branch of
-    ``term``), so one source serves both without a runtime test in the inner loop.
+    values.  ``squared`` does not change inside a call, so the compiler takes its test out of
+    the loops.  Module-level functions, not closures: numba caches these on disk (it cannot
+    cache a closure, and would compile it again in every process, ~1.7 s each).
     """
-
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def term(v, mu):
-        if squared:
-            d = np.float64(v) - mu
-            return d * d
-        return np.float64(v)
-
-    @numba.njit(cache=True, nogil=True)
-    def pairwise(a, start, n, mu):
-        if n < 8:
-            res = 0.0
-            for i in range(n):
-                res += term(a[start + i], mu)
-            return res
-        if n <= _PAIRWISE_BLOCK:
-            r0 = term(a[start], mu)
-            r1 = term(a[start + 1], mu)
-            r2 = term(a[start + 2], mu)
-            r3 = term(a[start + 3], mu)
-            r4 = term(a[start + 4], mu)
-            r5 = term(a[start + 5], mu)
-            r6 = term(a[start + 6], mu)
-            r7 = term(a[start + 7], mu)
-            stop = n - n % 8
-            for i in range(start + 8, start + stop, 8):
-                r0 += term(a[i], mu)
-                r1 += term(a[i + 1], mu)
-                r2 += term(a[i + 2], mu)
-                r3 += term(a[i + 3], mu)
-                r4 += term(a[i + 4], mu)
-                r5 += term(a[i + 5], mu)
-                r6 += term(a[i + 6], mu)
-                r7 += term(a[i + 7], mu)
-            res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-            for i in range(start + stop, start + n):
-                res += term(a[i], mu)
-            return res
-        half = n // 2
-        half -= half % 8
-        return pairwise(a, start, half, mu) + pairwise(a, start + half, n - half, mu)
-
-    return pairwise
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += _term(a[start + i], mu, squared)
+        return res
+    if n <= _PAIRWISE_BLOCK:
+        r0 = _term(a[start], mu, squared)
+        r1 = _term(a[start + 1], mu, squared)
+        r2 = _term(a[start + 2], mu, squared)
+        r3 = _term(a[start + 3], mu, squared)
+        r4 = _term(a[start + 4], mu, squared)
+        r5 = _term(a[start + 5], mu, squared)
+        r6 = _term(a[start + 6], mu, squared)
+        r7 = _term(a[start + 7], mu, squared)
+        stop = n - n % 8
+        for i in range(start + 8, start + stop, 8):
+            r0 += _term(a[i], mu, squared)
+            r1 += _term(a[i + 1], mu, squared)
+            r2 += _term(a[i + 2], mu, squared)
+            r3 += _term(a[i + 3], mu, squared)
+            r4 += _term(a[i + 4], mu, squared)
+            r5 += _term(a[i + 5], mu, squared)
+            r6 += _term(a[i + 6], mu, squared)
+            r7 += _term(a[i + 7], mu, squared)
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for i in range(start + stop, start + n):
+            res += _term(a[i], mu, squared)
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, start, half, mu, squared) + _pairwise(
+        a, start + half, n - half, mu, squared
+    )
 
 
-pairwise_sum = _pairwise(squared=False)
-"""``pairwise_sum(a, start, n, 0.0)``: numpy's float64 sum of ``a[start:start+n]``."""
-pairwise_sqdev = _pairwise(squared=True)
-"""``pairwise_sqdev(a, start, n, mu)``: numpy's float64 sum of ``(a - mu)**2``."""
+@numba.njit(cache=True, nogil=True)
+def pairwise_sum(a, start, n, mu):
+    """Numpy's float64 sum of ``a[start:start+n]`` (``mu`` unused: the same call shape)."""
+    return _pairwise(a, start, n, mu, False)
+
+
+@numba.njit(cache=True, nogil=True)
+def pairwise_sqdev(a, start, n, mu):
+    """Numpy's float64 sum of ``(a[start:start+n] - mu)**2``."""
+    return _pairwise(a, start, n, mu, True)
 
 
 @numba.njit(cache=True, nogil=True)
