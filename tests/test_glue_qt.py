@@ -101,6 +101,54 @@ def test_show_background_opens_beside_the_image_once(glue_app, glue_products, re
     _screenshot(bkg_viewer, "background")
 
 
+def _rect(viewer):
+    (x, y), (w, h) = viewer.position, viewer.viewer_size
+    return x, y, x + w, y + h
+
+
+def _overlap(a, b):
+    ax0, ay0, ax1, ay1 = _rect(a)
+    bx0, by0, bx1, by1 = _rect(b)
+    return ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1
+
+
+@pytest.mark.parametrize("width", [1600, 900])
+def test_viewers_beside_the_image_never_cover_each_other(
+    glue_app, glue_products, reported_errors, width
+):
+    """Show background, then Restore: each opens in free room (found in a real X window:
+    the restored viewer used to land exactly on the background's, and in a narrow window
+    a third viewer below the visible area).
+    """
+    from glue_skybkg.qt.display import show_component
+
+    glue_app.resize(width, 1000)
+    glue_app.show()
+    calexp = _load(glue_app, glue_products, "calexp", "calexpBackground")["calexp"]
+    image_viewer = show_component(glue_app, calexp, "image")
+    _trigger(glue_app, calexp, layer_actions.SHOW_BACKGROUND)
+    _trigger(glue_app, calexp, layer_actions.RESTORE_BACKGROUND)
+    viewers = _all_viewers(glue_app)
+    assert len(viewers) == 3
+    area = image_viewer.parentWidget().mdiArea()
+    placed = [v for v in viewers if v is not image_viewer]  # glue placed the first one
+    width, height = image_viewer.viewer_size
+    if (area.width() // width) * (area.height() // height) >= 3:  # room for three
+        for i, a in enumerate(viewers):
+            for b in viewers[i + 1 :]:
+                assert not _overlap(a, b), (_rect(a), _rect(b))
+        for v in placed:
+            x0, y0, x1, y1 = _rect(v)
+            assert min(x0, y0) >= 0
+            assert x1 <= area.width()
+            assert y1 <= area.height()
+    else:  # no room for three: cascaded, every title bar in view
+        corners = [v.position for v in viewers]
+        assert len(set(corners)) == 3, corners
+        assert all(0 <= v.position[0] < area.width() and 0 <= v.position[1] for v in placed)
+    assert reported_errors == []
+
+
 def test_restore_twice_focuses_the_first_viewer(glue_app, glue_products, reported_errors):
     calexp = _load(glue_app, glue_products, "calexp", "calexpBackground")["calexp"]
     before = _all_viewers(glue_app)

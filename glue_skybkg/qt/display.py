@@ -65,16 +65,58 @@ def focus_viewer(app: Any, viewer: Any) -> Any:
     return viewer
 
 
+_CASCADE = 30
+"""Pixels a viewer is cascaded by when no free room is left: its title bar stays visible."""
+
+
+def _rect(viewer: Any) -> tuple[int, int, int, int]:
+    (x, y), (width, height) = viewer.position, viewer.viewer_size
+    return x, y, x + width, y + height
+
+
 def _place_beside(viewer: Any, neighbour: Any) -> None:
-    """Put ``viewer`` to the right of ``neighbour`` (below it when the tab is too narrow)."""
+    """Put ``viewer``, at ``neighbour``'s size, in the first free room beside it.
+
+    To its right, below it, then the cells of a grid of that size over the tab's area, row
+    by row; a place is free when it lies inside the area and no other viewer overlaps it.
+    When none is free (a small window), ``viewer`` is cascaded over ``neighbour`` by a title
+    bar's height, inside the area, at a corner no viewer has.
+    """
     x, y = neighbour.position
     width, height = neighbour.viewer_size
-    area = neighbour.parentWidget().mdiArea() if neighbour.parentWidget() else None
     viewer.viewer_size = (width, height)
-    if area is not None and x + 2 * width > area.width():
-        viewer.position = (x, y + height)
-    else:
+    window = neighbour.parentWidget()
+    area = window.mdiArea() if window is not None else None
+    if area is None:
         viewer.position = (x + width, y)
+        return
+    others = [
+        _rect(w.widget())
+        for w in area.subWindowList()
+        if w.widget() is not viewer and hasattr(w.widget(), "viewer_size")
+    ]
+    columns = range(0, area.width() - width + 1, width)
+    rows = range(0, area.height() - height + 1, height)
+    beside = [(max(0, x + width), max(0, y)), (max(0, x), max(0, y + height))]
+    cells = beside + [(cx, cy) for cy in rows for cx in columns]
+    for cx, cy in cells:
+        fits = 0 <= cx and cx + width <= area.width() and 0 <= cy and cy + height <= area.height()
+        free = all(
+            not (cx < r[2] and r[0] < cx + width and cy < r[3] and r[1] < cy + height)
+            for r in others
+        )
+        if fits and free:
+            viewer.position = (cx, cy)
+            return
+    corners = {(r[0], r[1]) for r in others}
+    for k in range(1, len(corners) + 2):  # one of these is no other viewer's corner
+        spot = (
+            max(0, min(x + k * _CASCADE, area.width() - width)),
+            max(0, min(y + k * _CASCADE, area.height() - height)),
+        )
+        if spot not in corners:
+            break
+    viewer.position = spot
 
 
 def show_component(
