@@ -28,9 +28,22 @@ def _move_to(viewer, x, y):
     )
 
 
+class _Shown:
+    """What the readout's label shows, with its no-break spaces as plain ones."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def text(self):
+        return self.label.text().replace(readout.NO_BREAK, " ")
+
+    def parent(self):
+        return self.label.parent()
+
+
 def test_the_status_bar_reads_out_image_background_and_restored_values(glue_app, two_detectors):
     calexp, viewer = _viewer(glue_app, two_detectors)
-    label = viewer.toolbar.tools["skybkg:readout"].readout.label
+    label = _Shown(viewer.toolbar.tools["skybkg:readout"].readout.label)
     assert label.parent() is viewer.statusBar()
     _move_to(viewer, 40.2, 29.8)  # the pixel whose centre is (40, 30)
     image = read_exposure(two_detectors["calexp"][75]).image
@@ -74,7 +87,7 @@ def test_the_readout_button_switches_it_off_and_on(glue_app, two_detectors):
     assert tool.readout.label.text() == ""
     tool.activate()
     _move_to(viewer, 40, 30)
-    assert tool.readout.label.text().startswith("x=40 y=30")
+    assert tool.readout.label.text().replace(readout.NO_BREAK, " ").startswith("x=40 y=30")
 
 
 def test_an_image_without_a_background_model_reads_out_no_bin(glue_app, two_detectors):
@@ -86,3 +99,31 @@ def test_an_image_without_a_background_model_reads_out_no_bin(glue_app, two_dete
     assert text.startswith("x=10 y=20 (parent 1010, 2020)   image ")
     assert "bin" not in text
     assert "background" not in text
+
+
+def test_every_field_is_in_view_in_a_default_viewer(glue_app, two_detectors):
+    """Found in a real X window: in a 600-pixel viewer the one-line readout was cut after
+    ``background 2898.1`` (mid-number), so the restored value and the bin never showed.
+    """
+    _, viewer = _viewer(glue_app, two_detectors)
+    glue_app.show()
+    viewer.viewer_size = (600, 400)
+    label = viewer.toolbar.tools["skybkg:readout"].readout.label
+    _move_to(viewer, 40, 30)
+    from qtpy.QtWidgets import QApplication
+
+    QApplication.processEvents()  # lay the status bar out
+    text = label.text()
+    fields = text.split(readout.READOUT_SEPARATOR)
+    assert [f.split(readout.NO_BREAK)[0] for f in fields] == [
+        "x=40",
+        "image",
+        "background",
+        "image",
+        "bin",
+    ]
+    assert all(" " not in field for field in fields)  # lines break between fields only
+    assert label.wordWrap()
+    assert 0 < label.width() <= 600
+    assert label.heightForWidth(label.width()) <= label.height()  # every line in view
+    assert label.toolTip() == text.replace(readout.NO_BREAK, " ")

@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 READOUT_SEPARATOR = "   "
+NO_BREAK = "\u00a0"
+"""The space inside a field as the label shows it: a line breaks only between fields."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ class PixelReadout:
         self.viewer = viewer
         self.enabled = True
         self.label = QLabel("")
+        # a default 600-pixel viewer cannot show every field on one line: the label wraps
+        # between fields (never inside one, so a cut-off number cannot pass for a value)
+        # into the two lines it keeps for them; the whole text is also its tool tip
+        self.label.setWordWrap(True)
+        self.label.setMinimumHeight(2 * self.label.fontMetrics().lineSpacing() + 2)
         viewer.statusBar().addWidget(self.label, 1)
         canvas = viewer.axes.figure.canvas
         self._connections = [
@@ -130,7 +137,13 @@ class PixelReadout:
         if not self.enabled or event.inaxes is not self.viewer.axes or event.xdata is None:
             self.label.setText("")
             return
-        self.label.setText(self.text_at(event.xdata, event.ydata))
+        self.show_text(self.text_at(event.xdata, event.ydata))
+
+    def show_text(self, text: str) -> None:
+        """Show ``text`` in the label, breakable only between fields."""
+        unbroken = text.replace(READOUT_SEPARATOR, "\0").replace(" ", NO_BREAK)
+        self.label.setText(unbroken.replace("\0", READOUT_SEPARATOR))
+        self.label.setToolTip(text)
 
     def toggle(self) -> bool:
         """Switch the readout on or off; returns whether it is on."""
