@@ -75,8 +75,14 @@ class UnitMismatch(SkybkgError, ValueError):
     """Two things cannot be combined: their units differ and no calibration links them.
 
     The message says which units, why no conversion is known (e.g. a DP1 visit image whose
-    attached calibration is the identity) and what to give instead.
+    attached calibration is the identity) and what to give instead, in Python's words
+    (``calibration=``); :attr:`reason` is the why alone, for a front end to add its own
+    words for what to do.
     """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class RenderError(SkybkgError, ValueError):

@@ -207,9 +207,11 @@ def unit_conversion(
         if scaling is None
         else f"the photometric scaling ({scaling.describe()}) links neither way"
     )
+    why = f"cannot convert {source} into {target}: {reason}."
     raise UnitMismatch(
-        f"cannot convert {source} into {target}: {reason}. Give the calibration as a factor "
-        f"({target} per {source}), e.g. calibration=1.99; the result is then labelled approximate."
+        f"{why} Give the calibration as a factor ({target} per {source}), e.g. "
+        "calibration=1.99; the result is then labelled approximate.",
+        reason=why,
     )
 
 
@@ -269,7 +271,7 @@ def background_conversion(
         if not unsaid_unit_is_instrumental(image_unit, visit_level=visit_level):
             return UnitConversion(None, image_unit)
         if calibration is None and (scaling is None or scaling.is_identity):
-            raise UnitMismatch(_refusal(image_unit, scaling))
+            raise UnitMismatch(*_refusal(image_unit, scaling))
         assert scaling is not None  # a calibration, or a real (non-identity) scaling
         return UnitConversion(None, image_unit, 1.0, scaling, note=_note(scaling))
     if (
@@ -278,7 +280,7 @@ def background_conversion(
         and not is_flux_unit(background_unit)
         and (scaling is None or scaling.is_identity)
     ):
-        raise UnitMismatch(_refusal(image_unit, scaling, background_unit))
+        raise UnitMismatch(*_refusal(image_unit, scaling, background_unit))
     return unit_conversion(background_unit, image_unit, scaling)
 
 
@@ -286,7 +288,8 @@ def _refusal(
     image_unit: u.UnitBase | None,
     scaling: PhotometricScaling | None,
     background_unit: u.UnitBase | None = None,
-) -> str:
+) -> tuple[str, str]:
+    """The refusal's message (with what to do, in Python's words) and its reason alone."""
     given = f"in {background_unit}" if background_unit is not None else "in instrumental units"
     factor = (
         "give the calibration as a factor (nJy per count), e.g. calibration=1.99; the result "
@@ -305,7 +308,8 @@ def _refusal(
     else:
         why = "the image carries no photometric scaling"
         advice = factor[0].upper() + factor[1:]
-    return (
+    reason = (
         f"the image is in {image_unit} but its background is {given}, and {why}. Adding them "
-        f"would be wrong by the photometric calibration, so nothing was added. {advice}"
+        "would be wrong by the photometric calibration"
     )
+    return f"{reason}, so nothing was added. {advice}", f"{reason}."

@@ -125,7 +125,11 @@ def test_restore_refused_then_calibrated_when_the_user_gives_a_factor(
     monkeypatch.setattr(calibration, "ask_calibration", lambda title, why: questions.append(why))
     _trigger(glue_app, image, layer_actions.RESTORE_BACKGROUND)  # cancelled: refused, nothing added
     assert "DP1 visit images carry PhotoCalib = 1" in questions[0]
-    assert "nothing was added" in reported_errors[-1][1]
+    # GUI words only, found in a real window: no "calibration=", no "nothing was added" yet
+    assert "calibration=" not in questions[0]
+    assert "nothing was added" not in questions[0]
+    assert reported_errors[-1][1].endswith("Nothing was added.")
+    assert "calibration=" not in reported_errors[-1][1]
     assert not [c for c in image.components if c.label.startswith("image + background")]
     monkeypatch.setattr(calibration, "ask_calibration", lambda title, why: dp1.CALIBRATION)
     before = _all_viewers(glue_app)

@@ -31,8 +31,8 @@ def ask_calibration(title: str, why: str) -> float | None:
     dialog.setDoubleDecimals(6)
     dialog.setDoubleValue(1.0)
     dialog.setLabelText(
-        f"{why[:1].upper()}{why[1:]}\n\nCalibration (nJy per count); the result will be "
-        "labelled approximate:"
+        f"{why[:1].upper()}{why[1:]}\n\nTo go on, give the calibration (nJy per count); the "
+        "result will be labelled approximate. Cancel adds nothing.\n\nCalibration:"
     )
     for label in dialog.findChildren(QLabel):
         label.setWordWrap(True)  # the reason is a paragraph, not a one-line prompt
@@ -45,12 +45,13 @@ def ask_calibration(title: str, why: str) -> float | None:
 def with_calibration(title: str, make: Callable[[float | None], Any]) -> Any:
     """``make(None)``; on a unit refusal, ``make(factor)`` with a factor the user gives.
 
-    A cancelled question re-raises the refusal, which the caller reports.
+    The question shows the refusal's reason with what to do in the dialog's words; a
+    cancelled question raises the reason and "Nothing was added", which the caller reports.
     """
     try:
         return make(None)
     except UnitMismatch as exc:
-        factor = ask_calibration(title, str(exc))
+        factor = ask_calibration(title, exc.reason)
         if factor is None:
-            raise
+            raise UnitMismatch(f"{exc.reason} Nothing was added.") from None
         return make(factor)
