@@ -320,11 +320,14 @@ def _is_image(data: Data) -> bool:
     return data.meta.get("skybkg_kind") == "exposure"
 
 
-def attach_candidates(data: Data, data_collection: Any) -> list[tuple[Data, IdentityMatch]]:
+def attach_candidates(
+    data: Data, data_collection: Any, *, refused: bool = False
+) -> list[tuple[Data, IdentityMatch]]:
     """What ``data`` can be paired with: backgrounds for an image, images for a background.
 
     Only open Data of the same bbox (an image without a background yet) whose evidence does
-    not say they belong elsewhere, each with what the evidence says (same or unknown).
+    not say they belong elsewhere, each with what the evidence says (same or unknown); with
+    ``refused``, those of the same bbox the evidence says belong elsewhere, and why.
     """
     if _is_background(data):
         others = [d for d in data_collection if _is_image(d) and BACKGROUND not in _labels(d)]
@@ -336,7 +339,7 @@ def attach_candidates(data: Data, data_collection: Any) -> list[tuple[Data, Iden
         if data_bbox(image) != BBox.coerce(background.meta["bbox"]):
             continue
         match = match_background(data_identity(image), data_identity(background))
-        if match.verdict != "different":
+        if (match.verdict == "different") == refused:
             found.append((other, match))
     return found
 

@@ -99,10 +99,14 @@ def report_pairings(data_collection: Any, pairings: list[Pairing]) -> None:
         if _told.get(pairing.background) == pairing.reason:
             continue
         _told[pairing.background] = pairing.reason
-        text = (
-            f"{pairing.background.label} is open on its own: {pairing.reason}. "
+        undecided = pairing.reason.startswith("nothing tells")
+        # by hand only where the evidence is silent; another image's background waits for it
+        then = (
             f"{ATTACH_HINT[0].upper()}{ATTACH_HINT[1:]}."
+            if undecided
+            else "It attaches when its own image is opened (File ▸ Open Data)."
         )
+        text = f"{pairing.background.label} is open on its own: {pairing.reason}. {then}"
         announce(app, text)
-        if pairing.reason.startswith("nothing tells"):
+        if undecided:
             _undecided_note(app, text)

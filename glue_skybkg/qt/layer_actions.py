@@ -193,10 +193,13 @@ def attach_background(data: Data, data_collection: Any) -> Any:
         wanted = "image without a background" if is_background else "background"
         candidates = actions.attach_candidates(data, data_collection)
         if not candidates:
+            refused = actions.attach_candidates(data, data_collection, refused=True)
+            why = "; ".join(f"{d.label} is not: {m.reason}" for d, m in refused)
             raise SkybkgError(
-                f"no open {wanted} of the bbox {tuple(data_bbox(data))} can be "
-                f"{data.label!r}'s: open its file with File ▸ Open Data (a background that is "
-                "not attached stays open as a dataset of its own)"
+                f"no open {wanted} can be {data.label}'s"
+                + (f" ({why})" if why else f" (none covers bbox {tuple(data_bbox(data))})")
+                + ". Open its own file with File ▸ Open Data; a background that is not "
+                "attached stays open as a dataset of its own."
             )
         app = find_application(data_collection)
 
