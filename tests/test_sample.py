@@ -301,3 +301,16 @@ def test_worker_replies_become_exceptions():
     assert full.strerror == ("No space left on device")
     assert str(_reported("error 0 bad data id")) == "bad data id"
     assert isinstance(_reported(""), SkybkgError)
+
+
+def test_a_data_id_the_sample_lacks_is_named_with_the_data_ids_it_has(sample):
+    """Issue 10 (item 10): the error lists valid data ids, never file names."""
+    from skybkg_adapters import ProductNotFound, open_source
+
+    source = open_source(f"sample:{sample.root}")
+    with pytest.raises(ProductNotFound) as caught:
+        source.get("calexp", {"visit": 512055, "detector": 999})
+    message = str(caught.value)
+    assert "no calexp for {'visit': 512055, 'detector': 999}" in message
+    assert "calexps of visit 512055 detectors [74, 75, 76]" in message
+    assert ".fits" not in message
