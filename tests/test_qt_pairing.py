@@ -87,6 +87,20 @@ def test_the_attached_background_is_announced_with_a_show_button(
     assert reported_errors == []
 
 
+def test_the_show_button_goes_once_the_menu_has_shown_the_background(
+    glue_app, two_detectors, reported_errors
+):
+    """Found in a real window: the button stayed after right-click ▸ Show background."""
+    glue_app.load_data(
+        [str(two_detectors["calexp"][74]), str(two_detectors["calexpBackground"][74])]
+    )
+    button = _show_button(glue_app)
+    assert button.isVisibleTo(glue_app)
+    _trigger(glue_app, _by_label(glue_app)["calexp_512055_74"], layer_actions.SHOW_BACKGROUND)
+    assert not button.isVisibleTo(glue_app)
+    assert reported_errors == []
+
+
 def test_the_sample_detectors_keep_their_own_backgrounds(glue_app, tmp_path_factory):
     sample = shared_sample(tmp_path_factory)
 

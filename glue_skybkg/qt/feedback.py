@@ -24,6 +24,7 @@ __all__ = [
     "SHOW_BUTTON",
     "announce",
     "announce_attached",
+    "background_shown",
     "report_pairings",
 ]
 
@@ -32,6 +33,8 @@ MESSAGE_MS = 60_000
 SHOW_BUTTON = "Show background"
 ATTACH_HINT = "right-click ▸ Attach background… pairs it by hand"
 
+_offered: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+"""Application -> the image whose background its *Show background* button offers."""
 _told: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 """Background Data -> the last reason told: glue re-pairs on every add; say things once."""
 
@@ -77,6 +80,14 @@ def announce_attached(app: Any, image: Any, background_label: str, reason: str) 
             report_error(SHOW_BUTTON, exc)
 
     announce(app, f"Attached {background_label} to {image.label} ({reason}).", show=show)
+    _offered[app] = image
+
+
+def background_shown(app: Any, image: Any) -> None:
+    """``image``'s background is shown (say, from the menu): its button has nothing to offer."""
+    if _offered.get(app) is image:
+        _status_button(app).hide()
+        del _offered[app]
 
 
 def _undecided_note(app: Any, text: str) -> None:

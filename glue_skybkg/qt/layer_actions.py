@@ -21,7 +21,7 @@ from . import display
 from .calibration import with_calibration
 from .chooser import choose_data
 from .display import find_application, find_viewer, show_component
-from .feedback import announce_attached
+from .feedback import announce_attached, background_shown
 from .notify import report_error
 from .stats_dock import show_statistics
 from .stats_panel import StatisticsPanel
@@ -62,7 +62,10 @@ def show_background(data: Data, data_collection: Any) -> Any:
     error, which is reported).
     """
     try:
-        return display.show_background(find_application(data_collection), data)
+        app = find_application(data_collection)
+        viewer = display.show_background(app, data)
+        background_shown(app, data)
+        return viewer
     except Exception as exc:  # reported to the user, never raised into Qt's event loop
         report_error(SHOW_BACKGROUND, exc)
         return None
