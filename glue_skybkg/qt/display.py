@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from glue.core import Data
+from qtpy.QtCore import QRect
 
 from skybkg_adapters import SkybkgError
 
@@ -69,9 +70,9 @@ _CASCADE = 30
 """Pixels a viewer is cascaded by when no free room is left: its title bar stays visible."""
 
 
-def _rect(viewer: Any) -> tuple[int, int, int, int]:
+def _rect(viewer: Any) -> QRect:
     (x, y), (width, height) = viewer.position, viewer.viewer_size
-    return x, y, x + width, y + height
+    return QRect(x, y, width, height)
 
 
 def _place_beside(viewer: Any, neighbour: Any) -> None:
@@ -99,16 +100,13 @@ def _place_beside(viewer: Any, neighbour: Any) -> None:
     rows = range(0, area.height() - height + 1, height)
     beside = [(max(0, x + width), max(0, y)), (max(0, x), max(0, y + height))]
     cells = beside + [(cx, cy) for cy in rows for cx in columns]
+    inside = QRect(0, 0, area.width(), area.height())
     for cx, cy in cells:
-        fits = 0 <= cx and cx + width <= area.width() and 0 <= cy and cy + height <= area.height()
-        free = all(
-            not (cx < r[2] and r[0] < cx + width and cy < r[3] and r[1] < cy + height)
-            for r in others
-        )
-        if fits and free:
+        room = QRect(cx, cy, width, height)
+        if inside.contains(room) and not any(room.intersects(r) for r in others):
             viewer.position = (cx, cy)
             return
-    corners = {(r[0], r[1]) for r in others}
+    corners = {(r.x(), r.y()) for r in others}
     for k in range(1, len(corners) + 2):  # one of these is no other viewer's corner
         spot = (
             max(0, min(x + k * _CASCADE, area.width() - width)),
