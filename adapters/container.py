@@ -355,6 +355,20 @@ class BackgroundModel:
             return _as_dtype(render_layers(self.layers, bbox), dtype)  # type: ignore[arg-type]
         return self.field.render(bbox, dtype=dtype, semantics=_field_semantics(semantics))
 
+    def row_renderer(self, bbox: BBox | Iterable[int] | None = None):
+        """The background's rows on demand: a :class:`~skybkg_adapters.render.RowRenderer`.
+
+        An afw model is fitted once and then renders only the rows asked for (a survey
+        takes a detector in strips that stay in the processor's cache). A field model is
+        rendered whole by its own code and served as views of that image
+        (:class:`~skybkg_adapters.render.ArrayRows`).
+        """
+        from .render import ArrayRows, RowRenderer
+
+        if self.field is None:
+            return RowRenderer(self.layers, bbox)  # type: ignore[arg-type]
+        return ArrayRows(self.render(bbox))
+
 
 class BackgroundMap(Mapping[str, BackgroundModel]):
     """Named backgrounds of one image, their descriptions, and which one was subtracted.

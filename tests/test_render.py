@@ -525,3 +525,46 @@ def test_matches_libgsl_reference(gsl, seed):
         compared += 1
     assert compared > 30
     assert raised < 20
+
+
+# ------------------------------------------------- rows on demand (the survey's strips)
+
+
+def test_row_renderer_rows_are_those_of_the_whole_render():
+    """Strips, single rows and scattered rows of a window equal the same rows rendered whole."""
+    from skybkg_adapters.render import RowRenderer
+
+    rng = np.random.default_rng(5)
+    box = (3, 7, 230, 190)
+    layers = [
+        layer(rng.normal(100, 3, (6, 8)), box, interp_style=InterpStyle.AKIMA_SPLINE),
+        cheb_layer(rng.normal(5, 1, (6, 8)), box, order=2),
+        layer(rng.normal(-2, 1, (6, 8)), box, interp_style=InterpStyle.NATURAL_SPLINE),
+    ]
+    window = (20, 30, 150, 101)
+    whole = render_layers(layers, window)
+    rows = RowRenderer(layers, window)
+    assert rows.shape == (101, 150)
+    buffer = np.empty((16, 150), np.float32)
+    for start in range(0, 101, 16):
+        stop = min(start + 16, 101)
+        strip = rows.rows(start, stop, buffer[: stop - start])
+        assert strip.base is buffer or strip is buffer
+        np.testing.assert_array_equal(strip, whole[start:stop])
+    np.testing.assert_array_equal(rows.rows_at([100, 0, 57, 57]), whole[[100, 0, 57, 57]])
+    with pytest.raises(ValueError, match="rows 90..102 are not inside the window's 101 rows"):
+        rows.rows(90, 102)
+    with pytest.raises(ValueError, match=r"row indices must lie in 0..100"):
+        rows.rows_at([101])
+
+
+def test_array_rows_serve_an_image_already_in_memory():
+    from skybkg_adapters.render import ArrayRows
+
+    image = np.arange(12.0).reshape(4, 3)
+    rows = ArrayRows(image)
+    assert rows.shape == (4, 3)
+    assert np.shares_memory(rows.rows(1, 3), image)
+    np.testing.assert_array_equal(rows.rows_at([3, 0]), image[[3, 0]])
+    with pytest.raises(ValueError, match="rows 2..5 are not inside the image's 4 rows"):
+        rows.rows(2, 5)

@@ -31,7 +31,9 @@ from ._rows import KIND_CHEBYSHEV, KIND_INTERP, fit_columns, render_rows
 from .spline import *
 
 __all__ = [
+    "ArrayRows",
     "RenderableLayer",
+    "RowRenderer",
     "render_layers",
     "render_threads",
     "set_render_threads",
@@ -111,52 +113,143 @@ def render_layers(
         interpolation style without REDUCE_INTERP_ORDER, the Chebyshev orders differ or no
         bin is usable for the fit.
     """
-    layers = tuple(layers)
-    if not layers:
-        raise RenderError("nothing to render: the background has no layers")
-    full = BBox.coerce(layers[0].bbox)
-    for index, layer in enumerate(layers):
-        box = BBox.coerce(layer.bbox)
-        if box.shape != full.shape:
-            raise RenderError(
-                f"layer {index} covers a {box.width}x{box.height} image but layer 0 covers "
-                f"{full.width}x{full.height}; afw cannot add them"
+    rows = RowRenderer(layers, bbox)
+    return rows.rows(0, rows.shape[0])
+
+
+class RowRenderer:
+    """Background entries fitted once, whose rendered rows are then made on demand.
+
+    The fits (every bin column along y, every Chebyshev approximation) are done here; each
+    call of :meth:`rows` or :meth:`rows_at` then evaluates only the output rows asked for,
+    the same float32 values as the matching rows of :func:`render_layers` (which is this
+    class asked for all rows). A survey renders a detector in strips of rows that stay in
+    the processor's cache, instead of a whole image in memory.
+
+    Parameters and errors are those of :func:`render_layers`; ``shape`` is
+    ``(height, width)`` of the window.
+    """
+
+    def __init__(self, layers: Sequence[RenderableLayer], bbox: BBox | Iterable[int] | None = None):
+        layers = tuple(layers)
+        if not layers:
+            raise RenderError("nothing to render: the background has no layers")
+        full = BBox.coerce(layers[0].bbox)
+        for index, layer in enumerate(layers):
+            box = BBox.coerce(layer.bbox)
+            if box.shape != full.shape:
+                raise RenderError(
+                    f"layer {index} covers a {box.width}x{box.height} image but layer 0 covers "
+                    f"{full.width}x{full.height}; afw cannot add them"
+                )
+        x0, y0, width, height = _checked_bbox(bbox, full)
+        # afw adds entries by array position, so a window is taken in layer 0's frame for all
+        local_x, local_y = x0 - full.x0, y0 - full.y0
+
+        kinds = np.empty(len(layers), np.int64)
+        slots = np.empty(len(layers), np.int64)
+        interp: list[tuple[RenderableLayer, InterpStyle]] = []
+        cheb: list[tuple[int, np.ndarray]] = []
+        for index, layer in enumerate(layers):
+            style = _checked_style(layer, index)
+            if layer.approx_style != ApproxStyle.UNKNOWN:
+                kinds[index], slots[index] = KIND_CHEBYSHEV, len(cheb)
+                cheb.append(_chebyshev_fit(layer, index))
+            else:
+                kinds[index], slots[index] = KIND_INTERP, len(interp)
+                interp.append((layer, style))
+
+        grids, xcens, nxs, styles, unders = _interp_stacks(interp, local_y, height, slots)
+        orders = np.array([order for order, _ in cheb] or [0], np.int64)
+        max_order = int(orders.max())
+        tx = _chebyshev.basis(local_x, width, full.width, max_order)
+        ty = _chebyshev.basis(local_y, height, full.height, max_order)
+        ey = np.zeros((max(len(cheb), 1), max_order + 1, height))
+        for slot, (order, grid) in enumerate(cheb):
+            # collapse the y dependence once per row: e_a(y) = sum_b C[a, b] T_b(y)
+            ey[slot, : order + 1] = grid @ ty[: order + 1]
+        self.shape = (height, width)
+        self._layers = layers
+        self._y0 = y0
+        self._local_x = local_x
+        self._kinds, self._slots = kinds, slots
+        self._grids, self._xcens, self._nxs = grids, xcens, nxs
+        self._styles, self._unders = styles, unders
+        self._tx, self._ey, self._orders = tx, ey, orders
+
+    def rows(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows ``start .. stop - 1`` of the window (0 is its first), float32, into ``out``.
+
+        ``out`` (optional) is a float32 array of shape ``(stop - start, width)`` to fill;
+        a strip loop passes the same one each time.
+        """
+        height, width = self.shape
+        if not 0 <= start <= stop <= height:
+            raise ValueError(f"rows {start}..{stop} are not inside the window's {height} rows")
+        window = slice(start, stop)
+        return self._render(self._grids[:, :, window], self._ey[:, :, window], start, out)
+
+    def rows_at(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The rows at ``indices`` (0 is the window's first), float32, one per index."""
+        index = np.asarray(indices, dtype=np.int64)
+        if index.ndim != 1 or (index.size and (index.min() < 0 or index.max() >= self.shape[0])):
+            raise ValueError(f"row indices must lie in 0..{self.shape[0] - 1}; got {indices!r}")
+        return self._render(self._grids[:, :, index], self._ey[:, :, index], index, None)
+
+    def _render(self, grids, ey, first, out):
+        if out is None:
+            out = np.empty((grids.shape[2], self.shape[1]), np.float32)
+        info = np.zeros(4, np.int64)
+        render_rows(
+            out,
+            self._local_x,
+            self._kinds,
+            self._slots,
+            grids,
+            self._xcens,
+            self._nxs,
+            self._styles,
+            self._unders,
+            self._tx,
+            ey,
+            self._orders,
+            info,
+        )
+        if info[0] != _interp.STATUS_OK:
+            kinds, slots = self._kinds, self._slots
+            layer_index = int(np.flatnonzero((kinds == KIND_INTERP) & (slots == info[1]))[0])
+            row = int(info[2]) + (first if isinstance(first, int) else int(first[info[2]]))
+            where = f"image row {self._y0 + row} (parent)"
+            raise _fit_error(
+                self._layers[layer_index], layer_index, where, int(info[0]), int(info[3])
             )
-    x0, y0, width, height = _checked_bbox(bbox, full)
-    # afw adds entries by array position, so a window is taken in layer 0's frame for all
-    local_x, local_y = x0 - full.x0, y0 - full.y0
+        return out
 
-    kinds = np.empty(len(layers), np.int64)
-    slots = np.empty(len(layers), np.int64)
-    interp: list[tuple[RenderableLayer, InterpStyle]] = []
-    cheb: list[tuple[int, np.ndarray]] = []
-    for index, layer in enumerate(layers):
-        style = _checked_style(layer, index)
-        if layer.approx_style != ApproxStyle.UNKNOWN:
-            kinds[index], slots[index] = KIND_CHEBYSHEV, len(cheb)
-            cheb.append(_chebyshev_fit(layer, index))
-        else:
-            kinds[index], slots[index] = KIND_INTERP, len(interp)
-            interp.append((layer, style))
 
-    grids, xcens, nxs, styles, unders = _interp_stacks(interp, local_y, height, slots)
-    orders = np.array([order for order, _ in cheb] or [0], np.int64)
-    max_order = int(orders.max())
-    tx = _chebyshev.basis(local_x, width, full.width, max_order)
-    ty = _chebyshev.basis(local_y, height, full.height, max_order)
-    ey = np.zeros((max(len(cheb), 1), max_order + 1, height))
-    for slot, (order, grid) in enumerate(cheb):
-        # collapse the y dependence once per row: e_a(y) = sum_b C[a, b] T_b(y)
-        ey[slot, : order + 1] = grid @ ty[: order + 1]
+class ArrayRows:
+    """An image already in memory behind :class:`RowRenderer`'s interface (rows are views).
 
-    out = np.empty((height, width), np.float32)
-    info = np.zeros(4, np.int64)
-    render_rows(out, local_x, kinds, slots, grids, xcens, nxs, styles, unders, tx, ey, orders, info)
-    if info[0] != _interp.STATUS_OK:
-        layer_index = int(np.flatnonzero((kinds == KIND_INTERP) & (slots == info[1]))[0])
-        where = f"image row {y0 + int(info[2])} (parent)"
-        raise _fit_error(layers[layer_index], layer_index, where, int(info[0]), int(info[3]))
-    return out
+    What a survey strips through when the pixels come whole: an exposure's image plane, or
+    a DP2 field background (rendered at once by its own code).
+    """
+
+    def __init__(self, image: np.ndarray):
+        self._image = np.asarray(image)
+        if self._image.ndim != 2:
+            raise ValueError(f"an image has 2 dimensions; got shape {self._image.shape}")
+        self.shape = self._image.shape
+
+    def rows(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows ``start .. stop - 1`` (a view; ``out`` is accepted and not used)."""
+        if not 0 <= start <= stop <= self.shape[0]:
+            raise ValueError(
+                f"rows {start}..{stop} are not inside the image's {self.shape[0]} rows"
+            )
+        return self._image[start:stop]
+
+    def rows_at(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The rows at ``indices`` (a copy)."""
+        return self._image[np.asarray(indices, dtype=np.int64)]
 
 
 def _checked_bbox(bbox: BBox | Iterable[int] | None, full: BBox) -> BBox:
