@@ -214,6 +214,53 @@ def test_reduce_detector_is_the_block_mean_at_any_rotation(yaw_deg):
     np.testing.assert_allclose(reduction.plane(), expected, rtol=1e-5)
 
 
+_QUARTER_TURNS = {  # exact axis-aligned affines: the kernel's one-add-per-pixel path
+    0: ((0.01, 0.0, 12.3456789), (0.0, 0.01, -4.5678901)),
+    90: ((0.0, -0.01, 12.3456789), (0.01, 0.0, -4.5678901)),
+    180: ((-0.01, 0.0, 12.3456789), (0.0, -0.01, -4.5678901)),
+    270: ((0.0, 0.01, 12.3456789), (-0.01, 0.0, -4.5678901)),
+}
+
+
+@pytest.mark.parametrize("turn", sorted(_QUARTER_TURNS))
+def test_strips_in_any_order_reduce_to_the_numpy_block_means(turn):
+    """Aligned detectors: held column sums per cell row; NaN rows and pixels taken apart."""
+    from skybkg_adapters.focal_plane import DetectorReducer, MosaicGrid, reduce_detector
+
+    geometry = DetectorGeometry("T", 7, BBox(3, 5, 301, 203), (0.01, 0.01), _QUARTER_TURNS[turn])
+    grid = MosaicGrid.covering([geometry], scale=0.0731)
+    image = _smooth_image(geometry)
+    image[40] = np.nan  # a whole NaN row, and one with an infinity
+    image[41, 100] = np.inf
+    sums, counts = _numpy_block_means(image, geometry, grid, geometry.bbox)
+    whole = reduce_detector(image, geometry, grid)
+    reducer = DetectorReducer(geometry, grid)
+    starts = list(range(0, image.shape[0], 16))
+    for start in np.random.default_rng(turn).permutation(starts):
+        reducer.add(image[start : start + 16], int(start))
+    for reduction in (whole, reducer.result()):
+        rows, columns = reduction.sums.shape
+        window = np.s_[
+            reduction.row0 : reduction.row0 + rows, reduction.col0 : reduction.col0 + columns
+        ]
+        np.testing.assert_array_equal(reduction.counts, counts[window])
+        assert counts.sum() == image.size - 1 - 301 - 1
+        np.testing.assert_allclose(reduction.sums, sums[window], rtol=1e-12)
+    np.testing.assert_allclose(reducer.result().moments, whole.moments, rtol=1e-12)
+    assert whole.n_finite == image.size - 303
+
+
+def test_a_strip_that_does_not_fit_is_refused_by_name():
+    from skybkg_adapters.focal_plane import DetectorReducer, MosaicGrid
+
+    geometry = DetectorGeometry("T", 7, BBox(0, 0, 30, 20), (0.01, 0.01), _QUARTER_TURNS[0])
+    reducer = DetectorReducer(geometry, MosaicGrid.covering([geometry], scale=0.05))
+    with pytest.raises(ValueError, match=r"detector T: a strip of shape \(4, 30\) at row 18"):
+        reducer.add(np.zeros((4, 30), np.float32), 18)
+    with pytest.raises(ValueError, match="does not fit its 30x20 bbox"):
+        reducer.add(np.zeros((4, 29), np.float32), 0)
+
+
 def test_the_real_hsc_detector_lands_where_its_archive_says(afw_calexp):
     """obs_base's calexp: HSC 1_42, yaw 180.006 deg, 0.015 mm pixels, read from the file."""
     from glue_skybkg.survey import detector_geometry

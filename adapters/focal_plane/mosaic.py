@@ -8,6 +8,8 @@ of a cell is the **block mean of the full-resolution image** over the cell, what
 detector's position and rotation (no resampling, no interpolation).  :class:`Mosaic` adds such
 reductions up; cells no pixel falls in (between detectors) are NaN.  The same pass gives the
 moments of a least-squares plane over the detector, so its gradient costs nothing extra.
+:class:`DetectorReducer` does the same from strips of rows, so a survey never holds a
+detector's full-resolution image.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ import numpy as np
 from ..geometry import BBox
 from .geometry import DetectorGeometry
 
-__all__ = ["DEFAULT_SCALE_MM", "DetectorReduction", "Mosaic", "MosaicGrid", "reduce_detector"]
+__all__ = [
+    "DEFAULT_SCALE_MM",
+    "DetectorReducer",
+    "DetectorReduction",
+    "Mosaic",
+    "MosaicGrid",
+    "reduce_detector",
+]
 
 DEFAULT_SCALE_MM = 0.5
 """Mosaic cell size: 0.5 mm is 50 LSSTCam pixels, about 80 cells across a detector."""
@@ -145,47 +154,98 @@ def reduce_detector(
     ValueError
         ``image`` does not match the geometry's bbox, or the detector lies off the grid.
     """
-    from ._reduce import N_MOMENTS, reduce_image  # numba compiles (or loads) on first use
-
-    box = geometry.bbox if bbox is None else BBox.coerce(bbox)
+    reducer = DetectorReducer(geometry, grid, detector, bbox)
     pixels = np.asarray(image)
-    if pixels.shape != box.shape:
+    if pixels.shape != reducer.bbox.shape:
         raise ValueError(
             f"detector {geometry.name}: image is {pixels.shape[1]}x{pixels.shape[0]} pixels but "
-            f"its bbox is {box.width}x{box.height}"
+            f"its bbox is {reducer.bbox.width}x{reducer.bbox.height}"
         )
-    if pixels.dtype.kind != "f" or not pixels.dtype.isnative:
-        pixels = pixels.astype(np.float64)
-    x_edges = [box.x0 - 0.5, box.max_x + 0.5, box.max_x + 0.5, box.x0 - 0.5]
-    y_edges = [box.y0 - 0.5, box.y0 - 0.5, box.max_y + 0.5, box.max_y + 0.5]
-    u, w = grid.cell_coordinates(*geometry.pixel_to_focal_plane(x_edges, y_edges))
-    col0, row0 = int(np.floor(u.min())), int(np.floor(w.min()))
-    col1, row1 = int(np.floor(u.max())) + 1, int(np.floor(w.max())) + 1
-    rows, columns = grid.shape
-    if col0 < 0 or row0 < 0 or col1 > columns or row1 > rows:
-        raise ValueError(
-            f"detector {geometry.name} (corners {np.round(geometry.corners_mm(), 2).tolist()} mm) "
-            "lies partly off the mosaic grid; make the grid with MosaicGrid.covering"
+    reducer.add(pixels)
+    return reducer.result()
+
+
+class DetectorReducer:
+    """:func:`reduce_detector` fed a strip of rows at a time (in any order), never a whole image.
+
+    A survey renders a detector's background strip by strip
+    (:class:`skybkg_adapters.render.RowRenderer`) and adds each strip here while it is still
+    in the processor's cache; :meth:`result` is then what :func:`reduce_detector` of the whole
+    image gives (the same cells, counts and moments, up to the order of float64 sums).
+    Parameters and errors are those of :func:`reduce_detector`.
+    """
+
+    def __init__(
+        self,
+        geometry: DetectorGeometry,
+        grid: MosaicGrid,
+        detector: int | None = None,
+        bbox: BBox | None = None,
+    ):
+        from . import _reduce  # numba compiles (or loads) on first use
+
+        box = geometry.bbox if bbox is None else BBox.coerce(bbox)
+        x_edges = [box.x0 - 0.5, box.max_x + 0.5, box.max_x + 0.5, box.x0 - 0.5]
+        y_edges = [box.y0 - 0.5, box.y0 - 0.5, box.max_y + 0.5, box.max_y + 0.5]
+        u, w = grid.cell_coordinates(*geometry.pixel_to_focal_plane(x_edges, y_edges))
+        col0, row0 = int(np.floor(u.min())), int(np.floor(w.min()))
+        col1, row1 = int(np.floor(u.max())) + 1, int(np.floor(w.max())) + 1
+        rows, columns = grid.shape
+        if col0 < 0 or row0 < 0 or col1 > columns or row1 > rows:
+            raise ValueError(
+                f"detector {geometry.name} (corners "
+                f"{np.round(geometry.corners_mm(), 2).tolist()} mm) lies partly off the mosaic "
+                "grid; make the grid with MosaicGrid.covering"
+            )
+        (a, b, tx), (c, d, ty) = geometry.affine
+        s = grid.scale
+        self._to_grid = np.array(
+            [a / s, b / s, (tx - grid.x0) / s - col0, c / s, d / s, (ty - grid.y0) / s - row0]
         )
-    (a, b, tx), (c, d, ty) = geometry.affine
-    s = grid.scale
-    to_grid = np.array(
-        [a / s, b / s, (tx - grid.x0) / s - col0, c / s, d / s, (ty - grid.y0) / s - row0]
-    )
-    sums = np.zeros((row1 - row0, col1 - col0))
-    counts = np.zeros(sums.shape, np.int32)
-    moments = np.zeros(N_MOMENTS)
-    xc, yc = box.center
-    reduce_image(pixels, box.x0, box.y0, to_grid, xc, yc, sums, counts, moments)
-    return DetectorReduction(
-        geometry.id if detector is None else int(detector),
-        col0,
-        row0,
-        sums,
-        counts,
-        moments,
-        (xc, yc),
-    )
+        self.bbox = box
+        self._name = geometry.name
+        self._detector = geometry.id if detector is None else int(detector)
+        self._origin = (col0, row0)
+        self._sums = np.zeros((row1 - row0, col1 - col0))
+        self._counts = np.zeros(self._sums.shape, np.int32)
+        self._state = np.zeros(_reduce.N_STATE)
+        self._columns = np.zeros((_reduce.N_COLUMN_STATE, box.width))
+        self._reduce = _reduce
+
+    def add(self, strip: np.ndarray, start: int = 0) -> None:
+        """Add rows ``start .. start + len(strip) - 1`` of the image (0 is the bbox's first row)."""
+        pixels = np.asarray(strip)
+        height, width = self.bbox.shape
+        if pixels.ndim != 2 or pixels.shape[1] != width or not 0 <= start <= height - len(pixels):
+            raise ValueError(
+                f"detector {self._name}: a strip of shape {pixels.shape} at row {start} does not "
+                f"fit its {width}x{height} bbox"
+            )
+        if pixels.dtype.kind != "f" or not pixels.dtype.isnative:
+            pixels = pixels.astype(np.float64)
+        xc, yc = self.bbox.center
+        self._reduce.reduce_rows(
+            pixels,
+            self.bbox.x0,
+            self.bbox.y0 + start,
+            self._to_grid,
+            xc,
+            yc,
+            self._sums,
+            self._counts,
+            self._state,
+            self._columns,
+        )
+
+    def result(self) -> DetectorReduction:
+        """The reduction of every row added so far."""
+        sums, counts = self._sums.copy(), self._counts.copy()
+        state, columns = self._state.copy(), self._columns.copy()
+        moments = np.zeros(self._reduce.N_MOMENTS)
+        xc, yc = self.bbox.center
+        self._reduce.finish(self.bbox.x0, self._to_grid, xc, sums, counts, state, columns, moments)
+        col0, row0 = self._origin
+        return DetectorReduction(self._detector, col0, row0, sums, counts, moments, (xc, yc))
 
 
 class Mosaic:
