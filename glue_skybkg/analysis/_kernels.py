@@ -17,6 +17,7 @@ __all__ = [
     "histogram_counts",
     "pairwise_sqdev",
     "pairwise_sum",
+    "strip_sums",
 ]
 
 _PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: leaves of its pairwise summation
@@ -217,3 +218,122 @@ def histogram_counts(a, mask, lo_keep, hi_keep, zero, first, denom, nbins_f, tol
                 if x >= edges[k + 1] and k != last:
                     k += 1
             counts[j & 3, k] += 1
+
+
+KEY_SHIFTS = {
+    np.dtype(np.float32): (np.int32, np.int32(31), np.int32(0x7FFFFFFF)),
+    np.dtype(np.float64): (np.int64, np.int64(63), np.int64(0x7FFFFFFFFFFFFFFF)),
+}
+"""Per float type: the integer type of :func:`strip_sums`' keys, its ``shift`` and ``sign_mask``."""
+_STRIP_BLOCK = 256  # pixels a block of a strip row: its sums stay in vector registers
+STRIP_STATE = 9
+"""Counters of :func:`strip_sums`: pixels, NaNs, finite, sum d, sum d^2, min, max, below, inside."""
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _order_key(bits, shift, sign_mask):
+    """An integer that orders like the float whose bits are ``bits`` (for non-NaN floats).
+
+    Integer min/max vectorise where float ones do not (LLVM wants a no-NaN function
+    attribute numba does not set), and the key order is the float order, -0 below +0.
+    The map is its own inverse.
+    """
+    return bits ^ ((bits >> shift) & sign_mask)
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})
+def _clean_block_sums(block, bits, shift, sign_mask, ref, vmin, vmax):
+    """Sums of a block's ``d = v - ref`` and ``d^2``, min/max keys, counts below / in the bracket.
+
+    One vectorised pass (sums reordered).  A NaN or an infinity makes the sums non-finite;
+    the caller then discards the rest and takes the block again with :func:`_careful_sums`.
+    Not inlined: numba's inlining would drop these fastmath flags, and the loop with them.
+    """
+    t1 = 0.0
+    t2 = 0.0
+    lo = hi = _order_key(bits[0], shift, sign_mask)
+    below = 0
+    hits = 0
+    for k in range(block.shape[0]):
+        v = block[k]
+        d = np.float64(v) - ref
+        t1 += d
+        t2 += d * d
+        key = _order_key(bits[k], shift, sign_mask)
+        lo = min(lo, key)
+        hi = max(hi, key)
+        below += np.int32(v < vmin)
+        hits += np.int32((v >= vmin) & (v <= vmax))
+    return t1, t2, lo, hi, below, hits
+
+
+@numba.njit(cache=True, nogil=True)
+def _careful_sums(block, ref, vmin, acc):
+    """The block's counters one pixel at a time, NaNs and infinities left out of the statistics."""
+    for k in range(block.shape[0]):
+        v = np.float64(block[k])
+        if v - v == 0.0:
+            d = v - ref
+            acc[2] += 1
+            acc[3] += d
+            acc[4] += d * d
+            acc[5] = min(acc[5], v)
+            acc[6] = max(acc[6], v)
+            acc[7] += v < vmin
+        elif v != v:
+            acc[1] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def strip_sums(strip, keys, shift, sign_mask, ref, vmin, vmax, inside, acc):
+    """Add a strip of rows to the counters ``acc`` (:data:`STRIP_STATE` of them, see there).
+
+    ``d = v - ref`` is summed so that the variance loses nothing to cancellation when ``ref``
+    is near the mean.  The finite values in ``[vmin, vmax]`` are copied into ``inside`` from
+    position ``acc[8]`` on (counted past its capacity, not stored), as :func:`collect_between`.
+    ``keys`` is the strip viewed as integers of its width, ``shift`` and ``sign_mask`` of
+    that type (:data:`KEY_SHIFTS`: 31 and ``0x7FFFFFFF`` for float32's ``int32``).  Rows are
+    taken in blocks that are slices (indexing ``row[start + k]`` would make numba test for
+    negative indices and not vectorise); the bracket is a narrow band of values, so only a
+    few blocks hold values to copy.
+    """
+    key = np.empty(1, keys.dtype)
+    value = key.view(strip.dtype)
+    found = int(acc[8])
+    t1 = t2 = 0.0
+    n = below = 0
+    lo = hi = _order_key(keys[0, 0], shift, sign_mask)
+    for r in range(strip.shape[0]):
+        row, row_keys = strip[r], keys[r]
+        for start in range(0, row.shape[0], _STRIP_BLOCK):
+            block = row[start : start + _STRIP_BLOCK]
+            b1, b2, b_lo, b_hi, b_below, hits = _clean_block_sums(
+                block, row_keys[start : start + _STRIP_BLOCK], shift, sign_mask, ref, vmin, vmax
+            )
+            if b1 - b1 == 0.0 and b2 - b2 == 0.0:
+                n += block.shape[0]
+                t1 += b1
+                t2 += b2
+                lo = min(lo, b_lo)
+                hi = max(hi, b_hi)
+                below += b_below
+            else:
+                _careful_sums(block, ref, vmin, acc)
+            if hits:
+                for k in range(block.shape[0]):
+                    v = block[k]
+                    if (v >= vmin) & (v <= vmax):
+                        if found < inside.size:
+                            inside[found] = v
+                        found += 1
+    acc[0] += strip.size
+    if n:
+        acc[2] += n
+        acc[3] += t1
+        acc[4] += t2
+        key[0] = _order_key(lo, shift, sign_mask)
+        acc[5] = min(acc[5], np.float64(value[0]))
+        key[0] = _order_key(hi, shift, sign_mask)
+        acc[6] = max(acc[6], np.float64(value[0]))
+        acc[7] += below
+    acc[8] = found
