@@ -34,6 +34,7 @@ from glue_skybkg.survey import (
     robust_sigma,
     run_survey,
     survey_batch,
+    write_outputs,
 )
 from skybkg_adapters import SkybkgError, read_background
 from skybkg_adapters.focal_plane import MosaicGrid, load_lsstcam_layout, lsstcam_detector
@@ -232,6 +233,25 @@ def test_files_are_written_whole(full_visit):
         assert png.read(8) == b"\x89PNG\r\n\x1a\n"
     mosaic = read_mosaic(out / f"mosaic_{VISIT}.fits")
     np.testing.assert_array_equal(mosaic.image, survey.mosaics[VISIT].image)
+
+
+def test_pngs_drawn_on_the_workers_are_those_the_client_would_draw(full_visit, tmp_path):
+    """The workers draw each finished visit; the client writes their bytes, or draws itself."""
+    from glue_skybkg.survey import figure
+
+    survey, out, _ = full_visit
+    product = survey.mosaics[VISIT]
+    for minus_plane, name in ((False, ".png"), (True, "_minus_plane.png")):
+        written = (out / f"mosaic_{VISIT}{name}").read_bytes()
+        assert written == figure.mosaic_png(product, minus_plane=minus_plane)
+
+    def died():
+        raise OSError("worker lost")
+
+    files = write_outputs(survey, tmp_path, {(VISIT, False): died, (VISIT, True): lambda: b"x"})
+    assert (tmp_path / f"mosaic_{VISIT}.png").read_bytes() == figure.mosaic_png(product)
+    assert (tmp_path / f"mosaic_{VISIT}_minus_plane.png").read_bytes() == b"x"
+    assert sorted(p.name for p in files) == sorted(p.name for p in out.iterdir())
 
 
 def test_a_corrupt_file_is_a_row_and_the_rest_survive(sample, client, tmp_path):

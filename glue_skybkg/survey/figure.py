@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -12,16 +13,29 @@ from skybkg_adapters import atomic_output
 from ..analysis import zscale_limits
 from .mosaic_file import MosaicProduct
 
-__all__ = ["write_mosaic_png"]
+__all__ = ["mosaic_png", "write_mosaic_png", "write_png_bytes"]
 
 
 def write_mosaic_png(
     path: str | os.PathLike, product: MosaicProduct, minus_plane: bool = False
 ) -> Path:
-    """Draw ``product`` (or its ``minus_plane`` image) with outlines and names; write it atomically.
+    """Draw ``product`` (or its ``minus_plane``) with :func:`mosaic_png`; write it atomically."""
+    return write_png_bytes(path, mosaic_png(product, minus_plane))
+
+
+def write_png_bytes(path: str | os.PathLike, png: bytes) -> Path:
+    """Write a drawn PNG atomically (a survey draws on its workers and writes on the client)."""
+    path = Path(path)
+    with atomic_output(path) as partial:
+        Path(partial).write_bytes(png)
+    return path
+
+
+def mosaic_png(product: MosaicProduct, minus_plane: bool = False) -> bytes:
+    """``product`` (or its ``minus_plane`` image) drawn with outlines and names, as PNG bytes.
 
     Display limits are zscale of the finite pixels; NaN (between detectors) is light grey.
-    Axes are focal-plane mm.
+    Axes are focal-plane mm.  Pure: a dask worker can draw it and send the bytes back.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -67,7 +81,6 @@ def write_mosaic_png(
     axes.set_xlabel("focal plane x [mm]")
     axes.set_ylabel("focal plane y [mm]")
     axes.set_aspect("equal")
-    path = Path(path)
-    with atomic_output(path) as partial:
-        figure.savefig(partial, format="png")
-    return path
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,9 @@ def run_survey(
     )
     mosaics = {visit: Mosaic(grid) for visit in visits}
     results: dict[tuple[int, int], DetectorResult] = {}
+    products: dict[int, MosaicProduct] = {}
+    drawn: dict[tuple[int, bool], Callable[[], bytes]] = {}
+    remaining = dict.fromkeys(visits, len(detectors))
     total = len(visits) * len(detectors)
     client, cluster = _client(scheduler, workers)
     try:
@@ -204,51 +207,76 @@ def run_survey(
                 results[(visit, result.row["detector"])] = result
                 if result.reduction is not None:
                     mosaics[visit].add(result.reduction)
+            remaining[visit] -= len(batch_results)
+            if remaining[visit] == 0:  # the visit is whole: its picture can be drawn now
+                products[visit] = _visit_product(
+                    visit, grid, mosaics.pop(visit), results, subtract_plane
+                )
+                if out is not None:
+                    drawn.update(_draw_on_cluster(client, products[visit]))
             if progress is not None:
                 progress(len(results), total)
             if cancelled is not None and cancelled():
                 client.cancel(list(running.futures))
                 raise SurveyCancelled("the survey was cancelled; nothing was written")
+        survey = SurveyResult(
+            _survey_table(source_spec, dataset_type, visits, grid, results),
+            {visit: products[visit] for visit in visits},
+        )
+        if out is not None:  # the client writes the table and FITS while workers draw
+            survey.files = write_outputs(survey, out, drawn)
     finally:
         if cluster is not None:
             client.close()
             cluster.close()
-    survey = _finish(source_spec, dataset_type, visits, grid, mosaics, results, subtract_plane)
-    if out is not None:
-        survey.files = write_outputs(survey, out)
     return survey
 
 
-def _finish(source_spec, dataset_type, visits, grid, mosaics, results, subtract_plane):
-    """The table (offsets against each visit's plane, outliers) and the mosaic products."""
-    rows = [result.row for result in results.values()]
-    products = {}
-    for visit in visits:
-        ok = [r for r in rows if r["visit"] == visit and r["status"] == "ok"]
-        plane: Plane = fit_focal_plane(
-            [r["fp_x"] for r in ok], [r["fp_y"] for r in ok], [r["mean"] for r in ok]
-        )
-        for row in rows:
-            if row["visit"] == visit:
-                row["offset"] = float(row["mean"] - evaluate_plane(plane, row["fp_x"], row["fp_y"]))
-        geometries = sorted(
-            (r.geometry for (v, _), r in results.items() if v == visit and r.geometry is not None),
-            key=lambda g: g.id,
-        )
-        mosaic = mosaics[visit]
-        image = mosaic.image
-        products[visit] = MosaicProduct(
-            visit,
-            next((str(r["band"]) for r in ok if r["band"]), ""),
-            grid,
-            image,
-            mosaic.detector_map,
-            outline_table(geometries),
-            plane,
-            image - plane_image(plane, grid) if subtract_plane else None,
-        )
+def _draw_on_cluster(client, product: MosaicProduct) -> dict[tuple[int, bool], Callable[[], bytes]]:
+    """Submit the drawing of a finished visit's PNGs, ahead of the detectors still queued.
+
+    The workers draw while others survey the next visits, and send back bytes that the
+    client writes (a remote cluster need not share the client's file system).
+    """
+    from .figure import mosaic_png
+
+    drawn = {}
+    for minus_plane in (False, True) if product.minus_plane is not None else (False,):
+        future = client.submit(mosaic_png, product, minus_plane, priority=10, pure=False)
+        drawn[(product.visit, minus_plane)] = future.result
+    return drawn
+
+
+def _visit_product(visit, grid, mosaic, results, subtract_plane) -> MosaicProduct:
+    """A whole visit's mosaic product, and each of its rows' offset from the visit's plane."""
+    rows = [r.row for (v, _), r in results.items() if v == visit]
+    ok = [r for r in rows if r["status"] == "ok"]
+    plane: Plane = fit_focal_plane(
+        [r["fp_x"] for r in ok], [r["fp_y"] for r in ok], [r["mean"] for r in ok]
+    )
+    for row in rows:
+        row["offset"] = float(row["mean"] - evaluate_plane(plane, row["fp_x"], row["fp_y"]))
+    geometries = sorted(
+        (r.geometry for (v, _), r in results.items() if v == visit and r.geometry is not None),
+        key=lambda g: g.id,
+    )
+    image = mosaic.image
+    return MosaicProduct(
+        visit,
+        next((str(r["band"]) for r in ok if r["band"]), ""),
+        grid,
+        image,
+        mosaic.detector_map,
+        outline_table(geometries),
+        plane,
+        image - plane_image(plane, grid) if subtract_plane else None,
+    )
+
+
+def _survey_table(source_spec, dataset_type, visits, grid, results):
+    """The table of every row (offsets set per visit), outliers flagged."""
     table = survey_table(
-        rows,
+        [result.row for result in results.values()],
         {
             "source": source_spec,
             "dataset_type": dataset_type,
@@ -257,20 +285,37 @@ def _finish(source_spec, dataset_type, visits, grid, mosaics, results, subtract_
         },
     )
     flag_outliers(table)
-    return SurveyResult(table, products)
+    return table
 
 
-def write_outputs(survey: SurveyResult, out: str | os.PathLike) -> list[Path]:
-    """Write the table, and each visit's mosaic FITS and PNG (and minus-plane PNG), into ``out``."""
-    from .figure import write_mosaic_png
+def write_outputs(
+    survey: SurveyResult,
+    out: str | os.PathLike,
+    drawn: Mapping[tuple[int, bool], Callable[[], bytes]] | None = None,
+) -> list[Path]:
+    """Write the table, and each visit's mosaic FITS and PNG (and minus-plane PNG), into ``out``.
 
+    ``drawn`` maps ``(visit, minus_plane)`` to a call that gives that PNG already drawn
+    (a dask future's ``result``); PNGs not there, or whose drawing failed, are drawn here.
+    """
+    from .figure import write_mosaic_png, write_png_bytes
+
+    drawn = drawn or {}
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     files = [write_survey_table(survey.table, table_path(folder))]
+    files += [write_mosaic(mosaic_path(folder, v), p) for v, p in survey.mosaics.items()]
     for visit, product in survey.mosaics.items():
-        files.append(write_mosaic(mosaic_path(folder, visit), product))
-        files.append(write_mosaic_png(mosaic_path(folder, visit, ".png"), product))
-        if product.minus_plane is not None:
-            minus = mosaic_path(folder, visit, "_minus_plane.png")
-            files.append(write_mosaic_png(minus, product, minus_plane=True))
+        for minus_plane in (False, True) if product.minus_plane is not None else (False,):
+            path = mosaic_path(folder, visit, "_minus_plane.png" if minus_plane else ".png")
+            png = None
+            if (visit, minus_plane) in drawn:
+                try:
+                    png = drawn[(visit, minus_plane)]()
+                except Exception:  # the worker drawing it failed or died: draw it here
+                    png = None
+            if png is None:
+                files.append(write_mosaic_png(path, product, minus_plane=minus_plane))
+            else:
+                files.append(write_png_bytes(path, png))
     return files
