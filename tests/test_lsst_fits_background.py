@@ -21,6 +21,7 @@ from skybkg_adapters import (
     write_background,
 )
 from skybkg_adapters.lsst_fits import background as background_module
+from skybkg_adapters.lsst_fits.plain_scan import scan_plain_images
 
 BBOX = (0, 0, 4072, 4000)
 
@@ -305,3 +306,121 @@ def test_truncated_file(written):
     written.write_bytes(raw[: len(raw) - 3000])
     with pytest.raises(FormatError, match="truncated"):
         read_background(written)
+
+
+# --- the plain-FITS scanner read_background takes first, against astropy as reference ---
+
+
+def _astropy_view(path):
+    """Every HDU's keyword -> value and pixels as astropy reads them."""
+    with fits.open(path, do_not_scale_image_data=True) as hdul:
+        return [
+            (
+                {k: v for k, v in hdu.header.items() if k not in ("COMMENT", "HISTORY", "")},
+                None if hdu.data is None else np.array(hdu.data),
+            )
+            for hdu in hdul
+        ]
+
+
+def _assert_scan_is_astropy(path):
+    scanned = scan_plain_images(path)
+    assert scanned is not None
+    data, hdus = scanned
+    reference = _astropy_view(path)
+    assert len(hdus) == len(reference)
+    for hdu, (header, pixels) in zip(hdus, reference, strict=True):
+        assert hdu.header == header
+        for value, expected in zip(hdu.header.values(), header.values(), strict=True):
+            assert type(value) is type(expected)
+        if pixels is not None:
+            np.testing.assert_array_equal(hdu.pixels(data), pixels)
+
+
+def test_every_card_and_pixel_is_what_astropy_reads(tmp_path):
+    path = tmp_path / "background.fits"
+    write_background(path, _model())
+    _assert_scan_is_astropy(path)
+    data, hdus = scan_plain_images(path)
+    assert len(hdus) == 9
+    assert hdus[1].header["UNDERSAMPLESTYLE"] == 1  # a HIERARCH card
+    assert hdus[1].header["MP_DETECTED_NEGATIVE"] == 6
+    assert hdus[3].header["APPROXWEIGHTING"] is False
+
+
+def test_the_sample_backgrounds_scan_as_astropy_reads_them(sample):
+    for detector in (0, 94, 188):
+        _assert_scan_is_astropy(
+            sample.path("calexpBackground", {"visit": 512055, "detector": detector})
+        )
+
+
+def test_strings_reals_and_odd_cards_follow_the_fits_standard(tmp_path):
+    header = fits.Header()
+    header["NAME"] = "it''s"
+    header["QUOTED"] = "O'Brien  "
+    header["REAL"] = 1.5e-300
+    header["NEG"] = -0.0
+    header["BIG"] = 12345678901234567
+    header["FLAG"] = True
+    header["COMMENT"] = "a comment / with a slash"
+    header["HISTORY"] = "made here"
+    header["SLASH"] = ("a/b", "and a comment")
+    path = tmp_path / "odd.fits"
+    fits.PrimaryHDU(np.arange(6, dtype=np.int16).reshape(2, 3), header).writeto(path)
+    _assert_scan_is_astropy(path)
+    # D exponents are FITS reals too
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"REAL    = ")
+    raw[at + 10 : at + 30] = b"             1.5D+02"
+    path.write_bytes(bytes(raw))
+    _assert_scan_is_astropy(path)
+    assert scan_plain_images(path)[1][0].header["REAL"] == 150.0
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["cut", "no end", "continue", "table", "repeated key", "bad value"],
+)
+def test_anything_but_a_plain_image_file_is_declined(tmp_path, damage):
+    """The scanner declines (None); astropy's reading then names the fault or reads the file."""
+    path = tmp_path / "background.fits"
+    write_background(path, _model())
+    raw = bytearray(path.read_bytes())
+    if damage == "cut":
+        raw = raw[:-2880]
+    elif damage == "no end":
+        at = raw.index(b"END" + b" " * 77)
+        raw[at : at + 3] = b"ENX"
+    elif damage == "continue":
+        raw[raw.index(b"BKGD_X0") - 9 : raw.index(b"BKGD_X0") - 1] = b"CONTINUE"
+    elif damage == "table":
+        table = fits.BinTableHDU.from_columns([])
+        fits.HDUList([fits.PrimaryHDU(), table]).writeto(path, overwrite=True)
+        raw = bytearray(path.read_bytes())
+    elif damage == "repeated key":
+        at = raw.index(b"BITPIX  =", 2880)
+        raw[at + 80 : at + 160] = raw[at : at + 80]
+    elif damage == "bad value":
+        at = raw.index(b"BKGD_X0")
+        raw[at + 20 : at + 30] = b"  zero    "
+    path.write_bytes(bytes(raw))
+    assert scan_plain_images(path) is None
+
+
+def test_byte_flips_in_headers_give_the_model_or_a_format_error(tmp_path):
+    """Every flip anywhere in the first two headers: read_background never raises anything else."""
+    path = tmp_path / "background.fits"
+    write_background(path, _model())
+    clean = path.read_bytes()
+    expected = read_background(path)
+    rng = np.random.default_rng(11)
+    for position in rng.choice(2 * 2880, 300, replace=False):
+        damaged = bytearray(clean)
+        damaged[position] ^= 1 << int(rng.integers(8))
+        path.write_bytes(bytes(damaged))
+        try:
+            model = read_background(path)
+        except FormatError:
+            continue
+        assert len(model.layers) == len(expected.layers)

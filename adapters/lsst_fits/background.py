@@ -22,6 +22,7 @@ from ..geometry import BBox
 from ..lsst_images.reader import is_lsst_images
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
+from .plain_scan import PlainHDU, scan_plain_images
 from .planes import (
     Plane,
     check_pixel_type,
@@ -121,18 +122,7 @@ def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
         bbox=BBox(x0, y0, width, height),
         interp_style=_enum(path, header, first, "INTERPSTYLE", InterpStyle),
         undersample_style=_enum(path, header, first, "UNDERSAMPLESTYLE", UndersampleStyle),
-        approx_style=_enum(
-            path, header, first, "APPROXSTYLE", ApproxStyle, _APPROX_DEFAULTS["APPROXSTYLE"]
-        ),
-        approx_order_x=_key(
-            path, header, first, "APPROXORDERX", int, _APPROX_DEFAULTS["APPROXORDERX"]
-        ),
-        approx_order_y=_key(
-            path, header, first, "APPROXORDERY", int, _APPROX_DEFAULTS["APPROXORDERY"]
-        ),
-        approx_weighting=_key(
-            path, header, first, "APPROXWEIGHTING", bool, _APPROX_DEFAULTS["APPROXWEIGHTING"]
-        ),
+        **_approx(path, header, first),
         variance=variance,
         mask=mask,
         mask_planes=read_mask_planes(planes[1].header),
@@ -159,6 +149,14 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
             "read them with open_product (a background map file) or "
             "read_lsst_images_backgrounds (any DP2 file)",
         )
+    scanned = scan_plain_images(path)
+    if scanned is not None:
+        layers = _scanned_layers(path, *scanned)
+        try:
+            if layers is not None:
+                return BackgroundModel(tuple(layers), provenance=Provenance(source=path, uri=path))
+        except ValueError:
+            pass  # astropy's reading below names the fault
     with open_fits(path) as hdul:
         count = count_hdus(path, hdul)
         if count == 0 or count % 3:
@@ -173,6 +171,68 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
         return BackgroundModel(tuple(layers), provenance=Provenance(source=path, uri=path))
     except ValueError as exc:
         raise FormatError(path, f"entries do not form one background ({exc})") from None
+
+
+def _scanned_layers(path, data: bytes, hdus: list[PlainHDU]) -> list[BackgroundLayer] | None:
+    """The entries of a plain BackgroundList scanned without astropy, or None to read it again.
+
+    Only the layout afw writes is taken here (3 unscaled 2-D planes an entry, float image
+    and variance, int32 mask, every key valid); any departure returns None, and
+    :func:`read_background` then reads the file with astropy, whose checks name the fault.
+    """
+    if not hdus or len(hdus) % 3:
+        return None
+    layers = []
+    for first in range(0, len(hdus), 3):
+        image, mask, variance = hdus[first : first + 3]
+        if {len(h.shape) for h in (image, mask, variance)} != {2} or 0 in image.shape:
+            return None
+        if not image.shape == mask.shape == variance.shape:
+            return None
+        if image.dtype.kind != "f" or variance.dtype.kind != "f" or mask.dtype != ">i4":
+            return None
+        if any("BSCALE" in h.header or "BZERO" in h.header for h in (image, mask, variance)):
+            return None
+        try:
+            header = image.header
+            x0, y0, width, height = (
+                _key(path, header, first, key, int)
+                for key in ("BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT")
+            )
+            if width < 1 or height < 1:
+                return None
+            layer = BackgroundLayer(
+                values=image.pixels(data).astype(np.float32),
+                bbox=BBox(x0, y0, width, height),
+                interp_style=_enum(path, header, first, "INTERPSTYLE", InterpStyle),
+                undersample_style=_enum(path, header, first, "UNDERSAMPLESTYLE", UndersampleStyle),
+                **_approx(path, header, first),
+                variance=variance.pixels(data).astype(np.float32),
+                mask=mask.pixels(data).astype(np.int32),
+                mask_planes=read_mask_planes(mask.header),
+            )
+        except (FormatError, ValueError, OverflowError):
+            return None
+        layers.append(layer)
+    return layers
+
+
+def _approx(path, header, first: int) -> dict[str, Any]:
+    """The entry's Chebyshev settings, old files' defaults where the keys are missing."""
+    return {
+        "approx_style": _enum(
+            path, header, first, "APPROXSTYLE", ApproxStyle, _APPROX_DEFAULTS["APPROXSTYLE"]
+        ),
+        "approx_order_x": _key(
+            path, header, first, "APPROXORDERX", int, _APPROX_DEFAULTS["APPROXORDERX"]
+        ),
+        "approx_order_y": _key(
+            path, header, first, "APPROXORDERY", int, _APPROX_DEFAULTS["APPROXORDERY"]
+        ),
+        "approx_weighting": _key(
+            path, header, first, "APPROXWEIGHTING", bool, _APPROX_DEFAULTS["APPROXWEIGHTING"]
+        ),
+    }
 
 
 def _entry_header(layer: BackgroundLayer, mask_planes: Mapping[str, int] | None) -> fits.Header:
