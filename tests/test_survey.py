@@ -314,15 +314,36 @@ def test_the_command_line(sample, client, tmp_path, capsys, monkeypatch):
     from glue_skybkg.cli import survey as survey_command
 
     real = survey_command.run_survey
-    monkeypatch.setattr(
-        survey_command, "run_survey", lambda *a, **k: real(*a, **{**k, "scheduler": client})
-    )
+    asked = []
+
+    def on_the_shared_cluster(*args, **kwargs):
+        asked.append(kwargs["start_method"])
+        return real(*args, **{**kwargs, "scheduler": client})
+
+    monkeypatch.setattr(survey_command, "run_survey", on_the_shared_cluster)
     assert skybkg(argv) == 0
+    # the command is a plain process: on Linux its own cluster's workers are forks of it
+    assert asked == ["fork" if sys.platform.startswith("linux") else None]
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("visit 512055 detector 42 R11_S20: missing: ProductNotFound")
     assert lines[-1].startswith("10 detectors, 9 surveyed, 1 failed, 0 outliers; written to ")
     assert read_mosaic(out / "mosaic_1206010.fits").grid.scale == 1.0
     assert not (out / "mosaic_1206010_minus_plane.png").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is a Linux choice here")
+def test_forked_workers_survey_as_spawned_ones_do(sample, client):
+    spec, detectors = f"sample:{sample.root}", [40, 41, 42, 43]
+    spawned = run_survey(spec, [VISIT], detectors, scheduler=client).table
+    forked = run_survey(spec, [VISIT], detectors, workers=2, start_method="fork").table
+    assert list(forked["status"]) == list(spawned["status"]) == ["ok", "ok", "missing", "ok"]
+    ok = forked["status"] == "ok"
+    for key in ("median", "min", "max", "mean", "std", "grad_x"):
+        np.testing.assert_array_equal(forked[key][ok], spawned[key][ok])
+    # three detectors fit their plane exactly: offsets are round-off, in arrival order
+    np.testing.assert_allclose(forked["offset"][ok], spawned["offset"][ok], rtol=0, atol=1e-8)
+    with pytest.raises(SkybkgError, match="start_method must be one of spawn, fork, forkserver"):
+        run_survey(spec, [VISIT], [40], start_method="thread")
 
 
 def test_an_unreachable_scheduler_says_what_to_do(sample, monkeypatch):

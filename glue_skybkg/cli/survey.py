@@ -122,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             batch_size=args.batch_size,
             template=args.template,
+            # a plain command-line process: its workers may start as forks of it, holding
+            # the code and libraries it has already imported
+            start_method="fork" if sys.platform.startswith("linux") else None,
             progress=lambda done, _: bar.update(done - bar.n),
             report=lambda message: print(message, file=sys.stderr),
         )
