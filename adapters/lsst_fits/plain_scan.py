@@ -98,9 +98,12 @@ def _scan_hdu(data: bytes, start: int, index: int) -> tuple[PlainHDU, int] | Non
     bitpix, naxis = header.get("BITPIX"), header.get("NAXIS")
     if bitpix not in _BITPIX or type(naxis) is not int or not 0 <= naxis <= 3:
         return None
-    shape = tuple(header.get(f"NAXIS{axis}") for axis in range(naxis, 0, -1))
-    if any(type(length) is not int or length < 0 for length in shape):
-        return None
+    shape: tuple[int, ...] = ()
+    for axis in range(naxis, 0, -1):
+        length = header.get(f"NAXIS{axis}")
+        if type(length) is not int or length < 0:
+            return None
+        shape += (length,)
     if index > 0 and (header.get("PCOUNT", 0) != 0 or header.get("GCOUNT", 1) != 1):
         return None
     size = int(np.prod(shape)) * abs(bitpix) // 8 if shape else 0

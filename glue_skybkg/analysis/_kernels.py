@@ -252,8 +252,8 @@ def _clean_block_sums(block, bits, shift, sign_mask, ref, vmin, vmax):
     t1 = 0.0
     t2 = 0.0
     lo = hi = _order_key(bits[0], shift, sign_mask)
-    below = 0
-    hits = 0
+    below = np.int32(0)
+    hits = np.int32(0)
     for k in range(block.shape[0]):
         v = block[k]
         d = np.float64(v) - ref

@@ -159,7 +159,8 @@ def _bracket(values: np.ndarray, margin: int) -> tuple[float, float]:
     """Values ``margin`` ranks either side of the middle of ``values``."""
     from . import _median
 
-    return tuple(float(v) for v in _median.sample_bracket(values, values.size, margin))
+    vmin, vmax = _median.sample_bracket(values, values.size, margin)
+    return float(vmin), float(vmax)
 
 
 def _finite(row: np.ndarray) -> np.ndarray:

@@ -158,14 +158,15 @@ def measure_strips(rows: Any, reducer: DetectorReducer) -> tuple[DetectorReducti
     """A detector's reduction and statistics from its rows, a cache-sized strip at a time.
 
     ``rows`` is a :class:`~skybkg_adapters.render.RowRenderer` (or anything with its
-    ``shape``, ``rows`` and ``rows_at``).  A sample of every ``_SAMPLE_STEP``-th row brackets
-    the median; then each strip is rendered into one small buffer and goes to the reducer
-    and the statistics while it is in the cache, so no full-resolution image is ever made.
+    ``shape``, ``rows`` and ``rows_at``).  A sample of rows spread over the detector (one in
+    ``_SAMPLE_STEP``) brackets the median; then each strip is rendered into one small buffer
+    and goes to the reducer and the statistics while it is in the cache, so no
+    full-resolution image is ever made.
     """
     from ..analysis import StripStats
 
     height, width = rows.shape
-    sample_rows = np.arange(_SAMPLE_STEP // 2, height, _SAMPLE_STEP)
+    sample_rows = np.linspace(0, height - 1, max(height // _SAMPLE_STEP, 1)).round().astype(int)
     stats = StripStats(rows.rows_at(sample_rows)[:, ::_SAMPLE_COLUMN_STEP])
     buffer = np.empty((_STRIP_ROWS, width), np.float32)
 
