@@ -257,8 +257,9 @@ def _draw_on_cluster(client, product: MosaicProduct) -> dict[tuple[int, bool], C
     from .figure import mosaic_png
 
     drawn = {}
+    shipped = client.scatter(product, hash=False)  # the data once, not inside every task
     for minus_plane in (False, True) if product.minus_plane is not None else (False,):
-        future = client.submit(mosaic_png, product, minus_plane, priority=10, pure=False)
+        future = client.submit(mosaic_png, shipped, minus_plane, priority=10, pure=False)
         drawn[(product.visit, minus_plane)] = future.result
     return drawn
 
