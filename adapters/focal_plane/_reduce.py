@@ -80,10 +80,13 @@ def _run_sum_fast(row, start, end):
     """Sum of ``row[start:end]`` in the row's precision (non-finite if a NaN is there).
 
     A run is a cell's width (tens of pixels), so float32 sums stay within ~1e-7 of exact.
+    The run is a slice: indexing ``row[start + k]`` would make numba test for negative
+    indices and not vectorise.
     """
+    run = row[start:end]
     total = row.dtype.type(0)
-    for k in range(start, end):
-        total += row[k]
+    for k in range(run.shape[0]):
+        total += run[k]
     return np.float64(total)
 
 
