@@ -34,7 +34,6 @@ from .survey import (
     read_survey_table,
     run_survey,
     table_path,
-    write_outputs,
 )
 
 __all__ = [
@@ -93,18 +92,18 @@ def run_recipe(
     """Run the survey of ``recipe`` into its cache folder (unless it is there); the folder."""
     folder = recipe.folder
     if not _cached(recipe):
-        survey = run_survey(
+        run_survey(
             recipe["source"],
             recipe["visits"],
             recipe["detectors"],
             scale=recipe["scale"],
             subtract_plane=True,
+            out=folder,  # written there as visits finish: their PNGs drawn on the workers
             scheduler=scheduler,
             progress=progress,
             cancelled=cancelled,
             report=report,
         )
-        write_outputs(survey, folder)
     return folder
 
 
