@@ -22,7 +22,7 @@ from ..geometry import BBox
 from ..lsst_images.reader import is_lsst_images
 from ..styles import ApproxStyle, InterpStyle, UndersampleStyle
 from .headers import mask_plane_cards, read_mask_planes, set_card, xy0_cards
-from .plain_scan import PlainHDU, scan_plain_images
+from .plain_scan import scan_plain_images
 from .planes import (
     Plane,
     check_pixel_type,
@@ -107,19 +107,13 @@ def _entry(path, hdul: fits.HDUList, first: int) -> BackgroundLayer:
             )
         planes.append(plane)
     header = planes[0].header
-    x0, y0, width, height = (
-        _key(path, header, first, key, int)
-        for key in ("BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT")
-    )
-    for key, size in (("BKGD_WIDTH", width), ("BKGD_HEIGHT", height)):
-        if size < 1:
-            raise FormatError(path, f"{key} = {size} must be positive", hdu=first, key=key)
+    bbox = _bbox(path, header, first)
     values, mask, variance = (
         read_plane(path, plane, role) for plane, role in zip(planes, _ROLES, strict=True)
     )
     return BackgroundLayer(
         values=values,
-        bbox=BBox(x0, y0, width, height),
+        bbox=bbox,
         interp_style=_enum(path, header, first, "INTERPSTYLE", InterpStyle),
         undersample_style=_enum(path, header, first, "UNDERSAMPLESTYLE", UndersampleStyle),
         **_approx(path, header, first),
@@ -149,14 +143,9 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
             "read them with open_product (a background map file) or "
             "read_lsst_images_backgrounds (any DP2 file)",
         )
-    scanned = scan_plain_images(path)
-    if scanned is not None:
-        layers = _scanned_layers(path, *scanned)
-        try:
-            if layers is not None:
-                return BackgroundModel(tuple(layers), provenance=Provenance(source=path, uri=path))
-        except ValueError:
-            pass  # astropy's reading below names the fault
+    plain = _read_plain(path)
+    if plain is not None:
+        return plain
     with open_fits(path) as hdul:
         count = count_hdus(path, hdul)
         if count == 0 or count % 3:
@@ -173,13 +162,17 @@ def read_background(path: str | os.PathLike) -> BackgroundModel:
         raise FormatError(path, f"entries do not form one background ({exc})") from None
 
 
-def _scanned_layers(path, data: bytes, hdus: list[PlainHDU]) -> list[BackgroundLayer] | None:
-    """The entries of a plain BackgroundList scanned without astropy, or None to read it again.
+def _read_plain(path: str) -> BackgroundModel | None:
+    """The background of a plain BackgroundList scanned without astropy, or None to read it again.
 
     Only the layout afw writes is taken here (3 unscaled 2-D planes an entry, float image
     and variance, int32 mask, every key valid); any departure returns None, and
     :func:`read_background` then reads the file with astropy, whose checks name the fault.
     """
+    scanned = scan_plain_images(path)
+    if scanned is None:
+        return None
+    data, hdus = scanned
     if not hdus or len(hdus) % 3:
         return None
     layers = []
@@ -193,28 +186,40 @@ def _scanned_layers(path, data: bytes, hdus: list[PlainHDU]) -> list[BackgroundL
             return None
         if any("BSCALE" in h.header or "BZERO" in h.header for h in (image, mask, variance)):
             return None
+        header = image.header
         try:
-            header = image.header
-            x0, y0, width, height = (
-                _key(path, header, first, key, int)
-                for key in ("BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT")
-            )
-            if width < 1 or height < 1:
-                return None
-            layer = BackgroundLayer(
-                values=image.pixels(data).astype(np.float32),
-                bbox=BBox(x0, y0, width, height),
-                interp_style=_enum(path, header, first, "INTERPSTYLE", InterpStyle),
-                undersample_style=_enum(path, header, first, "UNDERSAMPLESTYLE", UndersampleStyle),
-                **_approx(path, header, first),
-                variance=variance.pixels(data).astype(np.float32),
-                mask=mask.pixels(data).astype(np.int32),
-                mask_planes=read_mask_planes(mask.header),
+            layers.append(
+                BackgroundLayer(
+                    values=image.pixels(data).astype(np.float32),
+                    bbox=_bbox(path, header, first),
+                    interp_style=_enum(path, header, first, "INTERPSTYLE", InterpStyle),
+                    undersample_style=_enum(
+                        path, header, first, "UNDERSAMPLESTYLE", UndersampleStyle
+                    ),
+                    **_approx(path, header, first),
+                    variance=variance.pixels(data).astype(np.float32),
+                    mask=mask.pixels(data).astype(np.int32),
+                    mask_planes=read_mask_planes(mask.header),
+                )
             )
         except (FormatError, ValueError, OverflowError):
             return None
-        layers.append(layer)
-    return layers
+    try:
+        return BackgroundModel(tuple(layers), provenance=Provenance(source=path, uri=path))
+    except ValueError:  # entries that do not form one background: astropy's reading says so
+        return None
+
+
+def _bbox(path, header, first: int) -> BBox:
+    """The image the entry's bins tile, from its BKGD_* keys (sizes must be positive)."""
+    x0, y0, width, height = (
+        _key(path, header, first, key, int)
+        for key in ("BKGD_X0", "BKGD_Y0", "BKGD_WIDTH", "BKGD_HEIGHT")
+    )
+    for key, size in (("BKGD_WIDTH", width), ("BKGD_HEIGHT", height)):
+        if size < 1:
+            raise FormatError(path, f"{key} = {size} must be positive", hdu=first, key=key)
+    return BBox(x0, y0, width, height)
 
 
 def _approx(path, header, first: int) -> dict[str, Any]:
