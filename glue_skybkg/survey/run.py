@@ -258,10 +258,15 @@ def _draw_on_cluster(client, product: MosaicProduct) -> dict[tuple[int, bool], C
 
     drawn = {}
     shipped = client.scatter(product, hash=False)  # the data once, not inside every task
-    for minus_plane in (False, True) if product.minus_plane is not None else (False,):
+    for minus_plane in _pictures(product):
         future = client.submit(mosaic_png, shipped, minus_plane, priority=10, pure=False)
         drawn[(product.visit, minus_plane)] = future.result
     return drawn
+
+
+def _pictures(product: MosaicProduct) -> tuple[bool, ...]:
+    """Which PNGs a visit has: the mosaic (False) and, when made, the minus-plane one (True)."""
+    return (False, True) if product.minus_plane is not None else (False,)
 
 
 def _visit_product(visit, grid, mosaic, results, subtract_plane) -> MosaicProduct:
@@ -323,7 +328,7 @@ def write_outputs(
     files = [write_survey_table(survey.table, table_path(folder))]
     files += [write_mosaic(mosaic_path(folder, v), p) for v, p in survey.mosaics.items()]
     for visit, product in survey.mosaics.items():
-        for minus_plane in (False, True) if product.minus_plane is not None else (False,):
+        for minus_plane in _pictures(product):
             path = mosaic_path(folder, visit, "_minus_plane.png" if minus_plane else ".png")
             png = None
             if (visit, minus_plane) in drawn:
